@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** A point on Earth in decimal degrees. */
+export const LatLngSchema = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+});
+export type LatLng = z.infer<typeof LatLngSchema>;
+
+/** A 24-hex-digit database id. */
+export const IdSchema = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id');
+
+export const IdParamsSchema = z.strictObject({ id: IdSchema });
+
+/** An ISO 8601 date or date-time (with offset) as sent over the wire. */
+export const IsoDateSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+export const PrioritySchema = z.enum(['critical', 'high', 'normal']);
+export type Priority = z.infer<typeof PrioritySchema>;
+/** Weight of a priority in the global allocation objective. */
+export const priorityWeight: Record<Priority, number> = { critical: 3, high: 2, normal: 1 };
+
+export const RoleSchema = z.enum(['supplier', 'buyer', 'coordinator', 'admin']);
+export type Role = z.infer<typeof RoleSchema>;
+
+export const PageQuerySchema = {
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+};
+
+export const ErrorResponseSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+
+/** Every socket ack: `{ok:true,data}` or `{ok:false,error}`. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };

@@ -1,0 +1,25 @@
+import mongoose, { Schema, type InferSchemaType } from 'mongoose';
+
+const LatLng = { lat: { type: Number, required: true }, lng: { type: Number, required: true } };
+
+const organizationSchema = new Schema(
+  {
+    name: { type: String, required: true },
+    kind: { type: String, enum: ['supplier', 'buyer', 'coordinator'], required: true },
+    region: { type: String, required: true, index: true },
+    location: { type: LatLng, required: true, _id: false },
+    certifications: { type: [String], default: [] },
+    verified: { type: Boolean, default: false },
+    /** Past outcomes, for the reliability part of the score. */
+    stats: {
+      confirmed: { type: Number, default: 0 },
+      delivered: { type: Number, default: 0 },
+      cancelled: { type: Number, default: 0 },
+    },
+    demoKey: { type: String, index: true, sparse: true },
+  },
+  { timestamps: true, versionKey: false },
+);
+
+export type OrganizationDoc = InferSchemaType<typeof organizationSchema> & { _id: mongoose.Types.ObjectId };
+export const OrganizationModel = mongoose.model('Organization', organizationSchema);

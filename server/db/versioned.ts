@@ -1,0 +1,95 @@
+import type { Model } from 'mongoose';
+import { RevisionModel } from '../../models/event.model';
+import { AppError } from '../errors';
+
+type VersionedDoc = { _id: unknown; version: number };
+
+function isDuplicateKey(err: unknown) {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+function revisionId(coll: string, id: string, version: number) {
+  return `${coll}:${id}:${version}`;
+}
+
+/** The document's mutable state as stored in a revision: everything but `_id` and `createdAt`. */
+function snapshot<T extends VersionedDoc>(doc: T): Record<string, unknown> {
+  const { _id, createdAt, ...rest } = doc as T & { createdAt?: unknown };
+  void _id;
+  void createdAt;
+  return rest;
+}
+
+/**
+ * Reads a versioned document and rolls it forward over any revision already committed but not yet
+ * copied onto it (a writer that stopped between the two steps, or a stale write on FerretDB v1,
+ * whose updates are read-then-write and so not atomic).
+ */
+export async function loadVersioned<T extends VersionedDoc>(model: Model<any>, id: string): Promise<T | null> {
+  const coll = model.collection.collectionName;
+  let doc = (await model.findById(id).lean()) as T | null;
+  if (!doc) return null;
+  for (;;) {
+    const next = await RevisionModel.findById(revisionId(coll, id, doc.version + 1)).lean();
+    if (!next) return doc;
+    const state = next.state as Record<string, unknown>;
+    await model.collection.updateOne({ _id: doc._id } as never, { $set: { ...state, version: next.version } });
+    doc = { ...doc, ...state, version: next.version } as T;
+  }
+}
+
+export interface MutateOptions {
+  /** Who and why, kept with the revision for audit. */
+  meta?: Record<string, unknown>;
+  maxAttempts?: number;
+}
+
+/**
+ * Compare-and-swap update of one document: `change` gets the current state and returns the next one
+ * (or throws an AppError, e.g. 409 when units would go negative). The new version is claimed by
+ * inserting a revision with a unique `_id`; a writer that loses the race re-reads and tries again, so
+ * the decision is always taken on the latest state, on MongoDB and on FerretDB alike.
+ * @throws AppError not_found when the document does not exist; conflict after too many lost races
+ */
+export async function mutateVersioned<T extends VersionedDoc>(
+  model: Model<any>,
+  id: string,
+  change: (current: T) => T,
+  options: MutateOptions = {},
+): Promise<{ before: T; after: T }> {
+  const coll = model.collection.collectionName;
+  const maxAttempts = options.maxAttempts ?? 400;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const current = await loadVersioned<T>(model, id);
+    if (!current) throw AppError.notFound(model.modelName);
+    const proposed = change(structuredClone(current));
+    const version = current.version + 1;
+    const next = { ...proposed, _id: current._id, version, updatedAt: new Date() } as T;
+    const state = snapshot(next);
+    try {
+      await RevisionModel.create({
+        _id: revisionId(coll, id, version),
+        coll,
+        docId: id,
+        version,
+        state,
+        meta: options.meta ?? null,
+        at: new Date(),
+      });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // Lost the race for this version: back off a little (jittered) and decide again on fresh state.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt * 2)));
+      continue;
+    }
+    await model.collection.updateOne({ _id: current._id } as never, { $set: state });
+    return { before: current, after: next };
+  }
+  throw AppError.conflict('The record is being changed by many requests at once; retry');
+}
+
+/** Inserts a new versioned document at version 0 (its creation needs no claim). */
+export async function createVersioned<T>(model: Model<any>, doc: Record<string, unknown>): Promise<T> {
+  const created = await model.create({ ...doc, version: 0 });
+  return created.toObject() as T;
+}

@@ -1,0 +1,144 @@
+import { EventModel, type EventDoc } from '../../models/event.model';
+import type { EventPayloads, EventType, LoggedEvent } from '../../models/events';
+
+/** Who may see an event: members of `orgIds`, and coordinators whose filter admits its region and category. */
+export interface EventVisibility {
+  orgIds: string[];
+  region: string | null;
+  categories: string[];
+}
+
+type DataOf<K extends EventType> = Omit<EventPayloads[K], 'seq' | 'at'>;
+
+function isDuplicateKey(err: unknown) {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+/** Rebuilds the wire payload of a stored event. */
+export function toLoggedEvent(doc: EventDoc): LoggedEvent {
+  return { type: doc.type, payload: { ...(doc.data as object), seq: doc._id, at: doc.at.toISOString() } } as LoggedEvent;
+}
+
+/**
+ * The append-only Event log. Each event's `_id` is its global sequence number, claimed by a unique insert,
+ * so instances sharing one database never hand out the same number and never leave a hole.
+ */
+export class EventLog {
+  private nextSeq = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private appendedListeners: ((doc: EventDoc) => void)[] = [];
+  private tailListeners: ((doc: EventDoc) => void | Promise<void>)[] = [];
+  private tailCursor = 0;
+  private tailTimer: NodeJS.Timeout | null = null;
+  private tailing = false;
+
+  /** Finds where the log ends; call once after connecting. */
+  async init(): Promise<void> {
+    const last = (await EventModel.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean()) as { _id: number } | null;
+    this.nextSeq = (last?._id ?? 0) + 1;
+    this.tailCursor = this.nextSeq - 1;
+  }
+
+  /** Called, in seq order, for each event this process appended (after it is stored). */
+  onAppended(listener: (doc: EventDoc) => void) {
+    this.appendedListeners.push(listener);
+  }
+
+  /** Called, in seq order, for every event in the log, this instance's and other instances' (polled). */
+  onTail(listener: (doc: EventDoc) => void | Promise<void>) {
+    this.tailListeners.push(listener);
+  }
+
+  /** Stores an event with the next sequence number; resolves once it is durable. Appends are serialized per process. */
+  append<K extends EventType>(type: K, data: DataOf<K>, visibility: EventVisibility): Promise<EventDoc> {
+    const run = async (): Promise<EventDoc> => {
+      if (this.nextSeq === 0) await this.init();
+      for (;;) {
+        const doc: EventDoc = {
+          _id: this.nextSeq,
+          type,
+          at: new Date(),
+          orgIds: visibility.orgIds,
+          region: visibility.region,
+          categories: visibility.categories,
+          data: JSON.parse(JSON.stringify(data)) as Record<string, unknown>,
+        };
+        try {
+          await EventModel.create(doc);
+          this.nextSeq += 1;
+          for (const l of this.appendedListeners) l(doc);
+          return doc;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          this.nextSeq = await this.firstFreeSeq(this.nextSeq);
+        }
+      }
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async exists(seq: number) {
+    return (await EventModel.exists({ _id: seq })) !== null;
+  }
+
+  /** Galloping search, by `_id` look-ups only (the one query FerretDB's SQLite backend pushes down). */
+  private async firstFreeSeq(from: number): Promise<number> {
+    if (!(await this.exists(from))) return from;
+    let lo = from;
+    let step = 1;
+    while (await this.exists(from + step)) {
+      lo = from + step;
+      step *= 2;
+    }
+    let hi = from + step;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await this.exists(mid)) lo = mid;
+      else hi = mid;
+    }
+    return hi;
+  }
+
+  /** Events after `afterSeq`, in order, at most `limit`. */
+  async since(afterSeq: number, limit: number): Promise<EventDoc[]> {
+    return (await EventModel.find({ _id: { $gt: afterSeq } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean()) as unknown as EventDoc[];
+  }
+
+  /** The last sequence number handed out (0 when empty). */
+  lastSeq(): number {
+    return Math.max(0, this.nextSeq - 1);
+  }
+
+  /** Polls the log for events from any instance and feeds them to tail listeners. */
+  startTailing(intervalMs = 200) {
+    if (this.tailTimer) return;
+    const tick = async () => {
+      if (this.tailing) return;
+      this.tailing = true;
+      try {
+        for (;;) {
+          const doc = (await EventModel.findById(this.tailCursor + 1).lean()) as EventDoc | null;
+          if (!doc) break;
+          this.tailCursor = doc._id;
+          for (const l of this.tailListeners) await l(doc);
+        }
+      } catch {
+        /* database blip: try again next tick */
+      } finally {
+        this.tailing = false;
+      }
+    };
+    this.tailTimer = setInterval(() => void tick(), intervalMs);
+    this.tailTimer.unref();
+  }
+
+  stopTailing() {
+    if (this.tailTimer) clearInterval(this.tailTimer);
+    this.tailTimer = null;
+  }
+}

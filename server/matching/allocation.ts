@@ -1,0 +1,477 @@
+import { z } from 'zod';
+
+const SupplySchema = z.strictObject({
+  id: z.string().min(1),
+  units: z.number().int().nonnegative(),
+});
+
+const DemandSchema = z.strictObject({
+  id: z.string().min(1),
+  units: z.number().int().nonnegative(),
+  priority: z.number().int().positive(),
+});
+
+const ArcSchema = z.strictObject({
+  supply: z.string().min(1),
+  demand: z.string().min(1),
+  cost: z.number(),
+  limit: z.number().int().nonnegative().optional(),
+});
+
+/** Cross-field rules (unique ids, known endpoints, one arc per pair) live here so callers get every offending path at once instead of a solver crash. */
+export const AllocationInstanceSchema = z
+  .strictObject({
+    supplies: z.array(SupplySchema),
+    demands: z.array(DemandSchema),
+    arcs: z.array(ArcSchema),
+  })
+  .superRefine((instance, ctx) => {
+    const supplyIds = new Set<string>();
+    instance.supplies.forEach((supply, index) => {
+      if (supplyIds.has(supply.id)) {
+        ctx.addIssue({ code: 'custom', path: ['supplies', index, 'id'], message: `duplicate supply id "${supply.id}"` });
+      }
+      supplyIds.add(supply.id);
+    });
+    const demandIds = new Set<string>();
+    instance.demands.forEach((demand, index) => {
+      if (demandIds.has(demand.id)) {
+        ctx.addIssue({ code: 'custom', path: ['demands', index, 'id'], message: `duplicate demand id "${demand.id}"` });
+      }
+      demandIds.add(demand.id);
+    });
+    const pairs = new Set<string>();
+    instance.arcs.forEach((arc, index) => {
+      if (!supplyIds.has(arc.supply)) {
+        ctx.addIssue({ code: 'custom', path: ['arcs', index, 'supply'], message: `unknown supply id "${arc.supply}"` });
+      }
+      if (!demandIds.has(arc.demand)) {
+        ctx.addIssue({ code: 'custom', path: ['arcs', index, 'demand'], message: `unknown demand id "${arc.demand}"` });
+      }
+      const pair = JSON.stringify([arc.supply, arc.demand]);
+      if (pairs.has(pair)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['arcs', index],
+          message: `duplicate arc from "${arc.supply}" to "${arc.demand}" (flows are reported per pair)`,
+        });
+      }
+      pairs.add(pair);
+    });
+  });
+
+/** The validated input; `limit` absent means the arc is bounded only by its endpoints. */
+export type AllocationInstance = z.infer<typeof AllocationInstanceSchema>;
+
+/** One shipment; pairs are unique because the schema rejects duplicate arcs. */
+export type AllocationFlow = { supply: string; demand: string; units: number };
+
+/** Totals are recomputed from the flows with the original costs, so they never carry the solver's internal cost scaling. */
+export type AllocationResult = {
+  flows: AllocationFlow[];
+  weightedUnits: number;
+  unitsAllocated: number;
+  totalCost: number;
+};
+
+type IndexedArc = { supply: number; demand: number; cost: number; capacity: number; arcIndex: number };
+
+function indexArcs(instance: AllocationInstance): IndexedArc[] {
+  const supplyIndex = new Map(instance.supplies.map((supply, index) => [supply.id, index]));
+  const demandIndex = new Map(instance.demands.map((demand, index) => [demand.id, index]));
+  return instance.arcs.map((arc, arcIndex) => {
+    const supply = supplyIndex.get(arc.supply);
+    const demand = demandIndex.get(arc.demand);
+    if (supply === undefined || demand === undefined) {
+      throw new Error(`arc ${arcIndex} references an unknown supply or demand; validate with AllocationInstanceSchema first`);
+    }
+    const capacity = Math.min(
+      arc.limit ?? Number.POSITIVE_INFINITY,
+      instance.supplies[supply].units,
+      instance.demands[demand].units,
+    );
+    return { supply, demand, cost: arc.cost, capacity, arcIndex };
+  });
+}
+
+function buildResult(instance: AllocationInstance, units: ArrayLike<number>): AllocationResult {
+  const flows: AllocationFlow[] = [];
+  const priorityById = new Map(instance.demands.map((demand) => [demand.id, demand.priority]));
+  const usedCosts: number[] = [];
+  const usedUnits: number[] = [];
+  let weightedUnits = 0;
+  let unitsAllocated = 0;
+  instance.arcs.forEach((arc, index) => {
+    const amount = units[index];
+    if (amount <= 0) return;
+    flows.push({ supply: arc.supply, demand: arc.demand, units: amount });
+    weightedUnits += (priorityById.get(arc.demand) ?? 0) * amount;
+    unitsAllocated += amount;
+    usedCosts.push(arc.cost);
+    usedUnits.push(amount);
+  });
+  flows.sort((a, b) =>
+    a.supply < b.supply ? -1 : a.supply > b.supply ? 1 : a.demand < b.demand ? -1 : a.demand > b.demand ? 1 : 0,
+  );
+  const roundedCost = Math.round(sumCosts(usedCosts, usedUnits) * 1e6) / 1e6;
+  return { flows, weightedUnits, unitsAllocated, totalCost: roundedCost === 0 ? 0 : roundedCost };
+}
+
+/** Smallest power of ten (up to 10^6) that turns every cost into an integer, or undefined when the costs have more decimals. */
+function exactDecimalScale(costs: readonly number[]): number | undefined {
+  for (let decimals = 0; decimals <= 6; decimals++) {
+    const scale = 10 ** decimals;
+    const exact = costs.every((cost) => {
+      const scaled = cost * scale;
+      return Math.abs(scaled - Math.round(scaled)) <= 1e-9 * Math.max(1, Math.abs(scaled));
+    });
+    if (exact) return scale;
+  }
+  return undefined;
+}
+
+/** Summing in integer cents (or whatever decimal unit the costs use) keeps large totals like 41824473.70 from drifting to ...700001. */
+function sumCosts(costs: readonly number[], amounts: readonly number[]): number {
+  const scale = exactDecimalScale(costs);
+  if (scale !== undefined) {
+    let total = 0;
+    let magnitude = 0;
+    for (let i = 0; i < costs.length; i++) {
+      const term = Math.round(costs[i] * scale) * amounts[i];
+      total += term;
+      magnitude += Math.abs(term);
+    }
+    if (magnitude <= Number.MAX_SAFE_INTEGER) return total / scale;
+  }
+  // Neumaier-compensated float sum for costs with more than six decimals or huge totals.
+  let sum = 0;
+  let compensation = 0;
+  for (let i = 0; i < costs.length; i++) {
+    const term = costs[i] * amounts[i];
+    const next = sum + term;
+    compensation += Math.abs(sum) >= Math.abs(term) ? sum - next + term : term - next + sum;
+    sum = next;
+  }
+  return sum + compensation;
+}
+
+/** Exact integer costs keep pivots free of float drift; the scale is the fewest decimals (at most 6) that represent every cost, reduced only if potentials could leave the safe-integer range. */
+function chooseCostScale(costs: readonly number[], nodeCount: number): number {
+  const maxAbs = costs.reduce((max, cost) => Math.max(max, Math.abs(cost)), 0);
+  const isSafe = (scale: number) => Math.round(maxAbs * scale) * (2 * nodeCount + 1) <= Number.MAX_SAFE_INTEGER;
+  let scale = exactDecimalScale(costs) ?? 1e6;
+  while (scale >= 1 && !isSafe(scale)) scale /= 10;
+  if (scale < 1) throw new RangeError('arc costs are too large to optimise exactly with safe integers');
+  return scale;
+}
+
+type FlowNetwork = {
+  nodeCount: number;
+  root: number;
+  source: Int32Array;
+  target: Int32Array;
+  capacity: Float64Array;
+  /** First cost component: minus the demand priority, so minimising it maximises weighted units. */
+  primaryCost: Float64Array;
+  /** Second cost component: scaled integer money cost, compared only when the first components tie. */
+  secondaryCost: Float64Array;
+};
+
+const STATE_LOWER = 1;
+const STATE_UPPER = -1;
+const STATE_TREE = 0;
+
+/**
+ * Primal network simplex with a strongly feasible spanning tree (Cunningham's leaving-arc rule, so
+ * degenerate pivots cannot cycle) and block-search pricing. Costs are pairs compared
+ * lexicographically; pairs form an ordered abelian group, so potentials, reduced costs and the
+ * optimality test work component-wise exactly as with scalar costs, and no big-M weight is needed.
+ * The initial tree is every node hanging from the root with its slack arc, which is already a
+ * feasible, non-degenerate basis, so no artificial costs are needed either.
+ */
+function networkSimplex(net: FlowNetwork, initialFlow: Float64Array): Float64Array {
+  const { nodeCount, root, source, target, capacity, primaryCost, secondaryCost } = net;
+  const arcCount = source.length;
+  const flow = initialFlow;
+  const state = new Int8Array(arcCount).fill(STATE_LOWER);
+  const parent = new Int32Array(nodeCount).fill(-1);
+  const pred = new Int32Array(nodeCount).fill(-1);
+  const predUp = new Uint8Array(nodeCount); // 1: pred arc points from the node to its parent
+  const depth = new Int32Array(nodeCount);
+  const firstChild = new Int32Array(nodeCount).fill(-1);
+  const nextSibling = new Int32Array(nodeCount).fill(-1);
+  const prevSibling = new Int32Array(nodeCount).fill(-1);
+  const pi0 = new Float64Array(nodeCount);
+  const pi1 = new Float64Array(nodeCount);
+
+  const addChild = (p: number, c: number) => {
+    const head = firstChild[p];
+    nextSibling[c] = head;
+    prevSibling[c] = -1;
+    if (head >= 0) prevSibling[head] = c;
+    firstChild[p] = c;
+  };
+  const removeChild = (p: number, c: number) => {
+    const prev = prevSibling[c];
+    const next = nextSibling[c];
+    if (prev >= 0) nextSibling[prev] = next;
+    else firstChild[p] = next;
+    if (next >= 0) prevSibling[next] = prev;
+  };
+
+  // Basis: the slack arc of every node (the caller put them there with their initial flow).
+  for (let e = 0; e < arcCount; e++) {
+    const s = source[e];
+    const t = target[e];
+    if (s === root && pred[t] < 0 && t !== root) {
+      pred[t] = e;
+      parent[t] = root;
+      predUp[t] = 0;
+    } else if (t === root && pred[s] < 0 && s !== root) {
+      pred[s] = e;
+      parent[s] = root;
+      predUp[s] = 1;
+    }
+  }
+  for (let v = 0; v < nodeCount; v++) {
+    if (v === root) continue;
+    if (pred[v] < 0) throw new Error(`node ${v} has no slack arc to the root`);
+    state[pred[v]] = STATE_TREE;
+    depth[v] = 1;
+    addChild(root, v);
+    const e = pred[v];
+    // Tree arcs have zero reduced cost: cost + pi[source] - pi[target] = 0.
+    const sign = predUp[v] ? -1 : 1;
+    pi0[v] = sign * primaryCost[e];
+    pi1[v] = sign * secondaryCost[e];
+  }
+
+  const blockSize = Math.max(10, Math.ceil(Math.sqrt(arcCount)));
+  let nextArc = 0;
+
+  const findEnteringArc = (): number => {
+    let best = -1;
+    let best0 = 0;
+    let best1 = 0;
+    let count = blockSize;
+    let e = nextArc;
+    for (let scanned = 0; scanned < arcCount; scanned++) {
+      const s = state[e];
+      if (s !== STATE_TREE) {
+        const u = source[e];
+        const v = target[e];
+        const r0 = s * (primaryCost[e] + pi0[u] - pi0[v]);
+        if (r0 <= best0) {
+          const r1 = s * (secondaryCost[e] + pi1[u] - pi1[v]);
+          if (r0 < best0 || r1 < best1) {
+            best0 = r0;
+            best1 = r1;
+            best = e;
+          }
+        }
+      }
+      e = e + 1 === arcCount ? 0 : e + 1;
+      if (--count === 0) {
+        if (best >= 0) break;
+        count = blockSize;
+      }
+    }
+    nextArc = e;
+    return best;
+  };
+
+  const refreshSubtree = (top: number) => {
+    const update = (v: number) => {
+      const p = parent[v];
+      const e = pred[v];
+      const sign = predUp[v] ? -1 : 1;
+      depth[v] = depth[p] + 1;
+      pi0[v] = pi0[p] + sign * primaryCost[e];
+      pi1[v] = pi1[p] + sign * secondaryCost[e];
+    };
+    update(top);
+    let v = top;
+    for (;;) {
+      const child = firstChild[v];
+      if (child >= 0) {
+        v = child;
+        update(v);
+        continue;
+      }
+      while (v !== top && nextSibling[v] < 0) v = parent[v];
+      if (v === top) return;
+      v = nextSibling[v];
+      update(v);
+    }
+  };
+
+  for (let inArc = findEnteringArc(); inArc >= 0; inArc = findEnteringArc()) {
+    const inState = state[inArc];
+    const first = inState === STATE_LOWER ? source[inArc] : target[inArc];
+    const second = inState === STATE_LOWER ? target[inArc] : source[inArc];
+
+    let a = first;
+    let b = second;
+    while (depth[a] > depth[b]) a = parent[a];
+    while (depth[b] > depth[a]) b = parent[b];
+    while (a !== b) {
+      a = parent[a];
+      b = parent[b];
+    }
+    const join = a;
+
+    // Cycle orientation: join -> first (tree), first -> second (entering arc), second -> join (tree).
+    // Ties go to the last blocking arc met along that orientation, which keeps the tree strongly feasible.
+    let delta = capacity[inArc];
+    let leavingSide = 0;
+    let uOut = -1;
+    for (let u = first; u !== join; u = parent[u]) {
+      const e = pred[u];
+      const residual = predUp[u] ? flow[e] : capacity[e] - flow[e];
+      if (residual < delta) {
+        delta = residual;
+        uOut = u;
+        leavingSide = 1;
+      }
+    }
+    for (let u = second; u !== join; u = parent[u]) {
+      const e = pred[u];
+      const residual = predUp[u] ? capacity[e] - flow[e] : flow[e];
+      if (residual <= delta) {
+        delta = residual;
+        uOut = u;
+        leavingSide = 2;
+      }
+    }
+    if (delta === Number.POSITIVE_INFINITY) throw new Error('unbounded negative cycle: every arc needs a finite capacity');
+
+    if (delta > 0) {
+      const signed = inState * delta;
+      flow[inArc] += signed;
+      for (let u = source[inArc]; u !== join; u = parent[u]) flow[pred[u]] -= (predUp[u] ? 1 : -1) * signed;
+      for (let u = target[inArc]; u !== join; u = parent[u]) flow[pred[u]] += (predUp[u] ? 1 : -1) * signed;
+    }
+
+    if (leavingSide === 0) {
+      state[inArc] = -inState;
+      continue;
+    }
+    const outArc = pred[uOut];
+    state[inArc] = STATE_TREE;
+    state[outArc] = flow[outArc] === 0 ? STATE_LOWER : STATE_UPPER;
+
+    const uIn = leavingSide === 1 ? first : second;
+    const vIn = leavingSide === 1 ? second : first;
+
+    // Re-hang the subtree cut off by the leaving arc: reverse the stem path uIn .. uOut.
+    let child = uIn;
+    let newParent = vIn;
+    let newPred = inArc;
+    let newUp = source[inArc] === uIn ? 1 : 0;
+    for (;;) {
+      const oldParent = parent[child];
+      const oldPred = pred[child];
+      const oldUp = predUp[child];
+      removeChild(oldParent, child);
+      parent[child] = newParent;
+      pred[child] = newPred;
+      predUp[child] = newUp;
+      addChild(newParent, child);
+      if (child === uOut) break;
+      newParent = child;
+      newPred = oldPred;
+      newUp = oldUp ? 0 : 1;
+      child = oldParent;
+    }
+    refreshSubtree(uIn);
+  }
+  return flow;
+}
+
+/** Network simplex instead of successive shortest paths: with a super source every unused supply sits at reduced distance 0, so each Dijkstra would touch the whole graph and tens of thousands of augmentations become quadratic. */
+export function solveAllocation(instance: AllocationInstance): AllocationResult {
+  const arcs = indexArcs(instance);
+  const supplyNode = new Int32Array(instance.supplies.length).fill(-1);
+  const demandNode = new Int32Array(instance.demands.length).fill(-1);
+  let nodeCount = 0;
+  const usable = arcs.filter((arc) => arc.capacity > 0);
+  for (const arc of usable) {
+    if (supplyNode[arc.supply] < 0) supplyNode[arc.supply] = nodeCount++;
+  }
+  const supplyCount = nodeCount;
+  for (const arc of usable) {
+    if (demandNode[arc.demand] < 0) demandNode[arc.demand] = nodeCount++;
+  }
+  const demandCount = nodeCount - supplyCount;
+  const units = new Float64Array(instance.arcs.length);
+  if (usable.length === 0) return buildResult(instance, units);
+
+  // Balanced form: every supply may dump leftovers into the root and every demand may take its
+  // shortfall from it, both at cost (0, 0), so "allocate nothing" is a feasible starting basis.
+  const root = nodeCount++;
+  const arcCount = usable.length + supplyCount + demandCount;
+  const source = new Int32Array(arcCount);
+  const target = new Int32Array(arcCount);
+  const capacity = new Float64Array(arcCount);
+  const primaryCost = new Float64Array(arcCount);
+  const secondaryCost = new Float64Array(arcCount);
+  const flow = new Float64Array(arcCount);
+  const scale = chooseCostScale(usable.map((arc) => arc.cost), nodeCount);
+  const maxPriority = instance.demands.reduce((max, demand) => Math.max(max, demand.priority), 0);
+  if (maxPriority * (2 * nodeCount + 1) > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError('priorities are too large to optimise exactly with safe integers');
+  }
+  usable.forEach((arc, e) => {
+    source[e] = supplyNode[arc.supply];
+    target[e] = demandNode[arc.demand];
+    capacity[e] = arc.capacity;
+    primaryCost[e] = -instance.demands[arc.demand].priority;
+    secondaryCost[e] = Math.round(arc.cost * scale);
+  });
+  let e = usable.length;
+  instance.supplies.forEach((supply, index) => {
+    const node = supplyNode[index];
+    if (node < 0) return;
+    source[e] = node;
+    target[e] = root;
+    capacity[e] = Number.POSITIVE_INFINITY;
+    flow[e] = supply.units;
+    e++;
+  });
+  instance.demands.forEach((demand, index) => {
+    const node = demandNode[index];
+    if (node < 0) return;
+    source[e] = root;
+    target[e] = node;
+    capacity[e] = Number.POSITIVE_INFINITY;
+    flow[e] = demand.units;
+    e++;
+  });
+
+  const solved = networkSimplex({ nodeCount, root, source, target, capacity, primaryCost, secondaryCost }, flow);
+  usable.forEach((arc, index) => {
+    units[arc.arcIndex] = solved[index];
+  });
+  return buildResult(instance, units);
+}
+
+/** The baseline the optimum is measured against: what a dispatcher filling the most urgent, cheapest lanes first would ship. */
+export function greedyAllocation(instance: AllocationInstance): AllocationResult {
+  const arcs = indexArcs(instance);
+  const priority = instance.demands.map((demand) => demand.priority);
+  const order = arcs
+    .map((arc) => arc.arcIndex)
+    .sort((x, y) => priority[arcs[y].demand] - priority[arcs[x].demand] || arcs[x].cost - arcs[y].cost || x - y);
+  const supplyLeft = instance.supplies.map((supply) => supply.units);
+  const demandLeft = instance.demands.map((demand) => demand.units);
+  const units = new Float64Array(instance.arcs.length);
+  for (const index of order) {
+    const arc = arcs[index];
+    const amount = Math.min(arc.capacity, supplyLeft[arc.supply], demandLeft[arc.demand]);
+    if (amount <= 0) continue;
+    units[index] = amount;
+    supplyLeft[arc.supply] -= amount;
+    demandLeft[arc.demand] -= amount;
+  }
+  return buildResult(instance, units);
+}

@@ -1,0 +1,213 @@
+import { findCategory, type Category } from '../../models/catalog';
+import type { Explanation, ScoreParts } from '../../models/match.schema';
+import { distanceKm, transitDays } from './geo';
+import type { DemandView, OfferView } from './types';
+
+export const DAY_MS = 86_400_000;
+
+/** Weights of the score parts; they sum to 1 so the score stays in [0,1]. */
+export const SCORE_WEIGHTS: ScoreParts = {
+  capability: 0.2,
+  coverage: 0.25,
+  distance: 0.15,
+  leadTime: 0.15,
+  price: 0.1,
+  reliability: 0.15,
+};
+
+export type NearMissCode = 'category' | 'certification' | 'time' | 'price' | 'min_order' | 'capacity';
+
+export interface Reason {
+  code: NearMissCode;
+  message: string;
+}
+
+export interface Route {
+  mode: 'direct' | 'conversion';
+  unitsPerDay: number;
+  conversionDays: number;
+}
+
+export type Eligibility =
+  | {
+      eligible: true;
+      route: Route;
+      distanceKm: number;
+      transitDays: number;
+      earliestStart: number;
+      productionDays: number;
+      /** Units the offer can make and deliver before the deadline (before capping by what is left). */
+      deliverableUnits: number;
+    }
+  | { eligible: false; reasons: Reason[]; near: boolean };
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * How an offer can serve a category: by making it already, or by converting lines whose capabilities
+ * cover the catalog's conversion rule. A converted line's daily output is the category's reference
+ * output scaled by the factory's size (its best product's output against that product's reference)
+ * and by the rule's throughput factor.
+ */
+export function routeFor(offer: Pick<OfferView, 'products' | 'capabilities' | 'conversionLeadDays'>, category: Category): Route | null {
+  const direct = offer.products.find((p) => p.category === category.id);
+  if (direct) return { mode: 'direct', unitsPerDay: direct.unitsPerDay, conversionDays: 0 };
+  const rule = category.conversion;
+  if (!rule || !rule.requires.every((c) => offer.capabilities.includes(c))) return null;
+  let scale = 0;
+  for (const p of offer.products) {
+    const ref = findCategory(p.category)?.referenceUnitsPerDay ?? p.unitsPerDay;
+    scale = Math.max(scale, p.unitsPerDay / ref);
+  }
+  const unitsPerDay = Math.max(1, Math.floor(category.referenceUnitsPerDay * Math.min(scale, 10) * rule.throughputFactor));
+  const conversionDays = offer.conversionLeadDays > 0 ? offer.conversionLeadDays : rule.days;
+  return { mode: 'conversion', unitsPerDay, conversionDays };
+}
+
+/** Categories an offer can serve, directly or by conversion. */
+export function servableCategories(offer: Pick<OfferView, 'products' | 'capabilities' | 'conversionLeadDays'>, all: Category[]): string[] {
+  return all.filter((c) => routeFor(offer, c) !== null).map((c) => c.id);
+}
+
+/**
+ * Whether `offer` can serve `demand` at time `now`, and if not, every reason why. `near` marks a miss
+ * worth showing a coordinator: the supplier makes the category, or holds part of what converting to it needs.
+ */
+export function evaluate(offer: OfferView, demand: DemandView, now: number): Eligibility {
+  const category = findCategory(demand.category);
+  if (!category) return { eligible: false, near: false, reasons: [{ code: 'category', message: `unknown category ${demand.category}` }] };
+  const reasons: Reason[] = [];
+  const route = routeFor(offer, category);
+  let near = true;
+  if (!route) {
+    const missing = category.conversion?.requires.filter((c) => !offer.capabilities.includes(c)) ?? [];
+    near = !!category.conversion && missing.length < category.conversion.requires.length;
+    reasons.push({
+      code: 'category',
+      message: category.conversion
+        ? `does not make ${category.name.en} and lacks ${missing.join(', ')} to convert`
+        : `does not make ${category.name.en}, which cannot be made by converting other lines`,
+    });
+  }
+
+  const required = new Set([...category.certifications, ...demand.requiredCertifications]);
+  const missingCerts = [...required].filter((c) => !offer.certifications.includes(c));
+  if (missingCerts.length) reasons.push({ code: 'certification', message: `missing ${missingCerts.join(', ')}` });
+
+  if (demand.maxPricePerUnit !== null && offer.pricePerUnit !== null && offer.pricePerUnit > demand.maxPricePerUnit) {
+    reasons.push({
+      code: 'price',
+      message: `asks ¥${offer.pricePerUnit.toFixed(2)} per unit, above the buyer's maximum of ¥${demand.maxPricePerUnit.toFixed(2)}`,
+    });
+  }
+  if (demand.remainingUnits < offer.minOrderUnits) {
+    reasons.push({
+      code: 'min_order',
+      message: `needs ${fmt(demand.remainingUnits)} units, below the supplier's minimum order of ${fmt(offer.minOrderUnits)}`,
+    });
+  }
+
+  const km = distanceKm(offer.location, demand.deliveryLocation);
+  const transit = transitDays(km);
+  const conversionDays = route?.conversionDays ?? 0;
+  const earliestStart = Math.max(offer.availableFrom, now + conversionDays * DAY_MS);
+  const latestEnd = Math.min(offer.availableTo, demand.deadline - transit * DAY_MS);
+  const productionDays = Math.floor((latestEnd - earliestStart) / DAY_MS);
+  if (productionDays <= 0) {
+    const firstDelivery = earliestStart + DAY_MS + transit * DAY_MS;
+    reasons.push({
+      code: 'time',
+      message:
+        firstDelivery > demand.deadline
+          ? `can deliver only after the deadline (first units ${new Date(firstDelivery).toISOString().slice(0, 10)}, ${transit} days in transit)`
+          : `available only until ${new Date(offer.availableTo).toISOString().slice(0, 10)}, before production could start`,
+    });
+  }
+
+  if (reasons.length || !route) return { eligible: false, near, reasons };
+  return {
+    eligible: true,
+    route,
+    distanceKm: km,
+    transitDays: transit,
+    earliestStart,
+    productionDays,
+    deliverableUnits: route.unitsPerDay * productionDays,
+  };
+}
+
+/** Laplace-smoothed share of confirmed matches a supplier delivered: 0.5 with no history. */
+export function reliabilityOf(stats: { confirmed: number; delivered: number; cancelled: number }): number {
+  const settled = stats.delivered + stats.cancelled;
+  return (stats.delivered + 1) / (settled + 2);
+}
+
+/** Score in [0,1] with its parts and a plain-English explanation, for `units` of `offer` going to `demand`. */
+export function explain(
+  offer: OfferView,
+  demand: DemandView,
+  e: Extract<Eligibility, { eligible: true }>,
+  units: number,
+  now: number,
+): { score: number; explanation: Explanation } {
+  const category = findCategory(demand.category)!;
+  const coverageShare = demand.remainingUnits > 0 ? Math.min(1, units / demand.remainingUnits) : 0;
+  const firstDelivery = e.earliestStart + DAY_MS + e.transitDays * DAY_MS;
+  const horizon = Math.max(DAY_MS, demand.deadline - now);
+  let price = 0.5;
+  if (offer.pricePerUnit !== null) {
+    const ceiling = demand.maxPricePerUnit ?? category.referencePricePerUnit * 1.5;
+    price = Math.max(0, Math.min(1, 1 - (offer.pricePerUnit / ceiling) * 0.5));
+  }
+  const parts: ScoreParts = {
+    capability: e.route.mode === 'direct' ? 1 : 0.6,
+    coverage: coverageShare,
+    distance: 1 / (1 + e.distanceKm / 500),
+    leadTime: Math.max(0, Math.min(1, (demand.deadline - firstDelivery) / horizon)),
+    price,
+    reliability: offer.reliability,
+  };
+  let score = 0;
+  for (const k of Object.keys(SCORE_WEIGHTS) as (keyof ScoreParts)[]) score += SCORE_WEIGHTS[k] * parts[k];
+  score = Math.round(Math.max(0, Math.min(1, score)) * 1e4) / 1e4;
+
+  const rules = category.conversion;
+  const summary = [
+    e.route.mode === 'direct'
+      ? `Makes ${category.name.en} already (${fmt(e.route.unitsPerDay)} a day)`
+      : `Converts to ${category.name.en} in ${e.route.conversionDays} days with ${rules?.requires.join(', ')} (about ${fmt(e.route.unitsPerDay)} a day)`,
+    `Covers ${Math.round(coverageShare * 100)}% of what is still needed (${fmt(units)} of ${fmt(demand.remainingUnits)} units)`,
+    `${fmt(e.distanceKm)} km away, ${e.transitDays === 0 ? 'same-day delivery' : `about ${e.transitDays} days in transit`}`,
+    `First units arrive ${new Date(firstDelivery).toISOString().slice(0, 10)}, deadline ${new Date(demand.deadline).toISOString().slice(0, 10)}`,
+    offer.pricePerUnit === null
+      ? 'No price given'
+      : `¥${offer.pricePerUnit.toFixed(2)} per unit${demand.maxPricePerUnit !== null ? `, within the ¥${demand.maxPricePerUnit.toFixed(2)} maximum` : ''}`,
+    `Reliability ${Math.round(offer.reliability * 100)}% (${offer.reliabilityBasis.delivered} delivered, ${offer.reliabilityBasis.cancelled} cancelled)`,
+  ];
+  return {
+    score,
+    explanation: {
+      mode: e.route.mode,
+      conversionDays: e.route.conversionDays,
+      distanceKm: Math.round(e.distanceKm * 10) / 10,
+      transitDays: e.transitDays,
+      earliestStart: new Date(e.earliestStart).toISOString(),
+      deliverableUnits: e.deliverableUnits,
+      coverageShare: Math.round(coverageShare * 1e4) / 1e4,
+      pricePerUnit: offer.pricePerUnit,
+      maxPricePerUnit: demand.maxPricePerUnit,
+      reliability: Math.round(offer.reliability * 1e4) / 1e4,
+      weights: SCORE_WEIGHTS,
+      parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])) as ScoreParts,
+      summary,
+    },
+  };
+}
+
+/** Cost per unit used by the global allocation: price (or the category's reference) plus freight by distance. */
+export function unitCost(offer: OfferView, demand: DemandView, km: number): number {
+  const ref = findCategory(demand.category)?.referencePricePerUnit ?? 1;
+  const price = offer.pricePerUnit ?? ref;
+  // freight: about ¥0.0005 per unit-km for light goods, scaled with the goods' value
+  return price + km * 0.0005 * Math.max(1, ref);
+}

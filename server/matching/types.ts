@@ -1,0 +1,43 @@
+import type { LatLng, Priority } from '../../models/common.schema';
+
+/** An open capacity offer as the matching engine sees it (plain data, times in ms). */
+export interface OfferView {
+  id: string;
+  orgId: string;
+  orgName: string;
+  region: string;
+  location: LatLng;
+  products: { category: string; unitsPerDay: number }[];
+  capabilities: string[];
+  /** The organization's and the offer's certifications together. */
+  certifications: string[];
+  availableFrom: number;
+  availableTo: number;
+  minOrderUnits: number;
+  pricePerUnit: number | null;
+  conversionLeadDays: number;
+  /** Units not yet reserved by confirmed matches. */
+  remainingUnits: number;
+  /** Supplier reliability in [0,1] from past outcomes. */
+  reliability: number;
+  reliabilityBasis: { confirmed: number; delivered: number; cancelled: number };
+  version: number;
+}
+
+/** An open demand as the matching engine sees it. */
+export interface DemandView {
+  id: string;
+  orgId: string;
+  orgName: string;
+  region: string;
+  category: string;
+  quantity: number;
+  /** Units not yet covered by confirmed matches. */
+  remainingUnits: number;
+  deadline: number;
+  deliveryLocation: LatLng;
+  requiredCertifications: string[];
+  maxPricePerUnit: number | null;
+  priority: Priority;
+  version: number;
+}
