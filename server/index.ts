@@ -45,20 +45,21 @@ export function createServices(config: Config): Services {
 }
 
 /** Connects to MONGODB_URI or to the embedded FerretDB (built and started on first use). */
-export async function openDatabase(config: Config, log: Logger): Promise<{ uri: string; embedded: EmbeddedDb | null }> {
+export async function openDatabase(config: Config, log: Logger): Promise<{ uri: string; embedded: EmbeddedDb | null; connected: boolean }> {
   let embedded: EmbeddedDb | null = null;
   let uri = config.mongodbUri;
   if (!uri) {
     embedded = await startEmbeddedDb({ dataDir: config.dataDir, cacheDir: config.cacheDir, log: (m) => log.info(m) });
     uri = embedded.uri;
   }
+  if (mongoose.connection.readyState === 1) return { uri, embedded, connected: false };
   try {
     await connectDatabase(uri, { timeoutMs: config.dbTimeoutMs });
   } catch (err) {
     await embedded?.stop();
     throw err;
   }
-  return { uri, embedded };
+  return { uri, embedded, connected: true };
 }
 
 export interface Running {
@@ -78,7 +79,7 @@ export interface Running {
 
 /** Starts the whole service: database, services, HTTP API, Socket.IO; resolves once it listens. */
 export async function start(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Running> {
-  const { embedded } = await openDatabase(config, log);
+  const { embedded, connected } = await openDatabase(config, log);
   const services = createServices(config);
   const { auth, eventLog, matching, publisher } = services;
   await auth.init();
@@ -178,7 +179,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       await closed;
       clearTimeout(forced);
       await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
-      await disconnectDatabase().catch(() => undefined);
+      if (connected) await disconnectDatabase().catch(() => undefined);
       await embedded?.stop();
     })());
 

@@ -62,7 +62,7 @@ export async function mutateVersioned<T extends VersionedDoc>(
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const current = await loadVersioned<T>(model, id);
     if (!current) throw AppError.notFound(model.modelName);
-    const proposed = change(structuredClone(current));
+    const proposed = change({ ...current });
     const version = current.version + 1;
     const next = { ...proposed, _id: current._id, version, updatedAt: new Date() } as T;
     const state = snapshot(next);

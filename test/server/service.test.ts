@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { testDb } from '../hooks';
+import { register, startTestServer, createTestApp } from '../fixtures/app';
+import { offerInput } from '../fixtures/postings';
+
+describe('the service', () => {
+  it('when asked for health, then 200 with db up; when the database is down, then 503 with db down and Retry-After', async () => {
+    const t = await createTestApp();
+    const up = await request(t.app).get('/api/health');
+    expect(up.status).to.equal(200);
+    expect(up.body).to.deep.equal({ status: 'ok', db: 'up' });
+    t.dbUp.value = false;
+    const down = await request(t.app).get('/api/health');
+    expect(down.status).to.equal(503);
+    expect(down.body.db).to.equal('down');
+    const write = await request(t.app).get('/api/offers');
+    expect(write.status).to.equal(503);
+    expect(write.headers['retry-after']).to.equal('2');
+  });
+
+  it('when the catalog is read, then it lists at least 15 categories with capabilities, certifications and conversion rules', async () => {
+    const t = await createTestApp();
+    const a = await register(t.app, 'buyer');
+    const res = await request(t.app).get('/api/catalog').set('Authorization', `Bearer ${a.token}`);
+    expect(res.status).to.equal(200);
+    expect(res.body.categories.length).to.be.at.least(15);
+    const gown = res.body.categories.find((c: { id: string }) => c.id === 'protective-gown');
+    expect(gown.conversion.requires).to.include('sewing');
+    expect(res.body.certifications.map((c: { id: string }) => c.id)).to.include.members(['gb-19083', 'gb-2626', 'yy-0469', 'iso-13485']);
+    expect((await request(t.app).get('/api/catalog')).status).to.equal(401);
+  });
+
+  it('when the OpenAPI document is read, then it is OpenAPI 3 and lists every route of the contract', async () => {
+    const t = await createTestApp();
+    const res = await request(t.app).get('/api/openapi.json');
+    expect(res.status).to.equal(200);
+    expect(res.body.openapi).to.match(/^3\./);
+    const paths = res.body.paths as Record<string, Record<string, unknown>>;
+    const expected: [string, string][] = [
+      ['get', '/api/health'], ['get', '/api/openapi.json'], ['post', '/api/auth/register'], ['post', '/api/auth/login'],
+      ['get', '/api/catalog'], ['post', '/api/offers'], ['get', '/api/offers'], ['get', '/api/offers/{id}'],
+      ['patch', '/api/offers/{id}'], ['delete', '/api/offers/{id}'], ['post', '/api/demands'], ['get', '/api/demands'],
+      ['get', '/api/demands/{id}'], ['patch', '/api/demands/{id}'], ['delete', '/api/demands/{id}'],
+      ['get', '/api/demands/{id}/matches'], ['get', '/api/offers/{id}/matches'], ['post', '/api/matches/{id}/accept'],
+      ['post', '/api/matches/{id}/decline'], ['patch', '/api/matches/{id}'], ['get', '/api/metrics/coverage'],
+      ['post', '/api/allocations/optimize'],
+    ];
+    for (const [method, path] of expected) expect(paths[path]?.[method], `${method} ${path}`).to.be.an('object');
+    const offerPost = paths['/api/offers'].post as { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } };
+    expect(offerPost.requestBody.content['application/json'].schema.properties).to.have.keys(
+      'products', 'capabilities', 'availableFrom', 'availableTo', 'location', 'minOrderUnits', 'pricePerUnit', 'conversionLeadDays', 'certifications',
+    );
+  });
+
+  it('when the service and its database restart, then the data posted before is still there', async function () {
+    this.timeout(120_000);
+    const first = await startTestServer();
+    const a = await register(first.url, 'supplier');
+    const posted = await request(first.url).post('/api/offers').set('Authorization', `Bearer ${a.token}`).send(offerInput());
+    expect(posted.status).to.equal(201);
+    await first.stop();
+    if (testDb.embedded) await testDb.embedded.restart();
+    const mongoose = (await import('mongoose')).default;
+    for (let i = 0; i < 100 && mongoose.connection.readyState !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    const second = await startTestServer();
+    try {
+      const login = await request(second.url).get(`/api/offers/${posted.body.id}`).set('Authorization', `Bearer ${a.token}`);
+      expect(login.status).to.equal(200);
+      expect(login.body).to.include({ id: posted.body.id, totalUnits: 30_000, status: 'open' });
+    } finally {
+      await second.stop();
+    }
+  });
+});
