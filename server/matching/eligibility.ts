@@ -112,7 +112,8 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
   const conversionDays = route?.conversionDays ?? 0;
   const earliestStart = Math.max(offer.availableFrom, now + conversionDays * DAY_MS);
   const latestEnd = Math.min(offer.availableTo, demand.deadline - transit * DAY_MS);
-  const productionDays = Math.floor((latestEnd - earliestStart) / DAY_MS);
+  // an hour of slack so a window of whole days is not cut short by the milliseconds since it was posted
+  const productionDays = Math.floor((latestEnd - earliestStart) / DAY_MS + 1 / 24);
   if (productionDays <= 0) {
     const firstDelivery = earliestStart + DAY_MS + transit * DAY_MS;
     reasons.push({
