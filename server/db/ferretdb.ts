@@ -144,8 +144,12 @@ export interface EmbeddedDb {
   owned: boolean;
   /** Stops FerretDB if this process started it; idempotent. */
   stop(): Promise<void>;
-  /** Starts FerretDB again on the same port and folder (after `stop`). */
+  /** Stops and starts FerretDB again on the same port and folder. */
   restart(): Promise<void>;
+  /** Stops the FerretDB process, keeping the port and folder for `resume` (database outage drills). */
+  suspend(): Promise<void>;
+  /** Starts it again after `suspend`. */
+  resume(): Promise<void>;
 }
 
 function pidAlive(pid: number) {
@@ -189,6 +193,8 @@ export async function startEmbeddedDb(opts: {
             owned: false,
             stop: async () => {},
             restart: async () => {},
+            suspend: async () => {},
+            resume: async () => {},
           };
         }
       } catch {
@@ -261,6 +267,13 @@ export async function startEmbeddedDb(opts: {
         await spawnChild();
         writeState();
         stopped = false;
+      },
+      suspend: async () => {
+        await stopChild();
+      },
+      resume: async () => {
+        await spawnChild();
+        writeState();
       },
     };
   });
