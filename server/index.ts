@@ -15,7 +15,7 @@ import { Publisher } from './events/publisher';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { MatchingService } from './matching/matching.service';
-import { computeCoverage } from './metrics/coverage.service';
+import { CoverageService } from './metrics/coverage.service';
 import { PostingsService } from './postings/postings.service';
 import { createRealtime, type FuchanIo } from './realtime/realtime';
 
@@ -27,6 +27,7 @@ export interface Services {
   publisher: Publisher;
   matching: MatchingService;
   postings: PostingsService;
+  coverage: CoverageService;
 }
 
 /** The services over the connected database (also used by the seed and user commands). */
@@ -41,7 +42,11 @@ export function createServices(config: Config): Services {
   const publisher = new Publisher(eventLog);
   const matching = new MatchingService(publisher);
   const postings = new PostingsService(matching, publisher);
-  return { auth, eventLog, publisher, matching, postings };
+  const coverage = new CoverageService();
+  eventLog.onAppended((doc) => {
+    if (doc.type !== 'coverage:updated') coverage.changed();
+  });
+  return { auth, eventLog, publisher, matching, postings, coverage };
 }
 
 /** Connects to MONGODB_URI or to the embedded FerretDB (built and started on first use). */
@@ -96,6 +101,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
 
   // other instances' writes reach this instance's view through the log
   eventLog.onTail(async (doc) => {
+    if (doc.type === 'coverage:updated') return;
+    services.coverage.changed();
     await matching.applyEvent(doc.type, doc.data);
   });
   eventLog.startTailing();
@@ -106,9 +113,10 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     dbUp = await pingDatabase(1000);
   }, 1000);
   monitor.unref();
-  mongoose.connection.on('disconnected', () => {
+  const onDisconnected = () => {
     dbUp = false;
-  });
+  };
+  mongoose.connection.on('disconnected', onDisconnected);
 
   const app = createApp({
     config,
@@ -116,6 +124,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     auth,
     postings: services.postings,
     matching,
+    coverage: services.coverage,
     dbUp: () => dbUp,
     clientDir: path.resolve(here, '../client/dist'),
   });
@@ -142,7 +151,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     if (!coverageDirty) return;
     coverageDirty = false;
     try {
-      await publisher.coverage(await computeCoverage());
+      await publisher.coverage(await services.coverage.get());
     } catch (err) {
       log.warn('coverage update failed', err);
     }
@@ -169,6 +178,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(monitor);
+      mongoose.connection.off('disconnected', onDisconnected);
       clearInterval(sweeper);
       if (coverageTimer) clearTimeout(coverageTimer);
       eventLog.stopTailing();

@@ -93,3 +93,51 @@ export async function createVersioned<T>(model: Model<any>, doc: Record<string, 
   const created = await model.create({ ...doc, version: 0 });
   return created.toObject() as T;
 }
+
+/**
+ * Compare-and-swap of many documents at once (the optimizer's withdrawals): claims every next version in
+ * one unordered insert, then writes the documents that won their claim. Returns the ones changed; a
+ * document someone else changed meanwhile is left alone.
+ */
+export async function mutateManyVersioned<T extends VersionedDoc>(
+  model: Model<any>,
+  currents: T[],
+  change: (current: T) => T | null,
+  meta?: Record<string, unknown>,
+): Promise<T[]> {
+  const coll = model.collection.collectionName;
+  const at = new Date();
+  const nexts: T[] = [];
+  for (const c of currents) {
+    const proposed = change({ ...c });
+    if (proposed) nexts.push({ ...proposed, _id: c._id, version: c.version + 1, updatedAt: at } as T);
+  }
+  if (!nexts.length) return [];
+  const revisions = nexts.map((n) => ({
+    _id: revisionId(coll, String(n._id), n.version),
+    coll,
+    docId: String(n._id),
+    version: n.version,
+    state: snapshot(n),
+    meta: meta ?? null,
+    at,
+  }));
+  const lost = new Set<number>();
+  try {
+    await RevisionModel.collection.insertMany(revisions as never[], { ordered: false });
+  } catch (err) {
+    type WriteError = { index?: number; err?: { index?: number } };
+    const writeErrors = (err as { writeErrors?: WriteError[] | WriteError }).writeErrors;
+    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+    if (!list.length) throw err;
+    for (const e of list) lost.add(e.index ?? e.err?.index ?? -1);
+  }
+  const won = nexts.filter((_, i) => !lost.has(i));
+  if (won.length) {
+    await model.collection.bulkWrite(
+      won.map((n) => ({ updateOne: { filter: { _id: n._id }, update: { $set: snapshot(n) } } })) as never[],
+      { ordered: false },
+    );
+  }
+  return won;
+}

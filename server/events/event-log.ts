@@ -79,6 +79,52 @@ export class EventLog {
     return p;
   }
 
+  /**
+   * Stores several events with consecutive sequence numbers in one write (the optimizer's hundreds of
+   * proposals); falls back to one-by-one appends from the first number another instance took.
+   */
+  appendMany(items: { type: EventType; data: Record<string, unknown>; visibility: EventVisibility }[]): Promise<EventDoc[]> {
+    const run = async (): Promise<EventDoc[]> => {
+      if (this.nextSeq === 0) await this.init();
+      const at = new Date();
+      const docs: EventDoc[] = items.map((it, i) => ({
+        _id: this.nextSeq + i,
+        type: it.type,
+        at,
+        orgIds: it.visibility.orgIds,
+        region: it.visibility.region,
+        categories: it.visibility.categories,
+        data: JSON.parse(JSON.stringify(it.data)) as Record<string, unknown>,
+      }));
+      const batch = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+      let stored = docs.length;
+      try {
+        if (docs.length) await EventModel.collection.insertMany(docs.map((d) => ({ ...d, batch })) as never[], { ordered: true });
+      } catch (err) {
+        if (!isDuplicateKey(err) && !/E11000|duplicate key/i.test(String((err as Error).message))) throw err;
+        // ordered: everything before the first clash is ours
+        stored = 0;
+        for (const d of docs) {
+          const found = (await EventModel.findById(d._id, { batch: 1 }).lean()) as { batch?: string } | null;
+          if (found?.batch !== batch) break;
+          stored++;
+        }
+      }
+      this.nextSeq += stored;
+      const out = docs.slice(0, stored);
+      for (const d of out) for (const l of this.appendedListeners) l(d);
+      return out;
+    };
+    const first = this.chain.then(run, run);
+    this.chain = first.catch(() => undefined);
+    return first.then(async (done) => {
+      // whatever a concurrent instance's numbers pushed out goes one by one
+      const more: EventDoc[] = [];
+      for (const it of items.slice(done.length)) more.push(await this.append(it.type, it.data as never, it.visibility));
+      return [...done, ...more];
+    });
+  }
+
   private async exists(seq: number) {
     return (await EventModel.exists({ _id: seq })) !== null;
   }

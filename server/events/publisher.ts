@@ -32,6 +32,17 @@ export class Publisher {
     });
   }
 
+  /** Many match events in one write. */
+  matches(kind: 'match:proposed' | 'match:updated', matches: Match[]) {
+    return this.log.appendMany(
+      matches.map((match) => ({
+        type: kind,
+        data: { match },
+        visibility: { orgIds: [match.buyerOrgId, match.supplierOrgId], region: match.region, categories: [match.category] },
+      })),
+    );
+  }
+
   coverage(coverage: Coverage) {
     return this.log.append('coverage:updated', { coverage }, { orgIds: [], region: null, categories: [] });
   }

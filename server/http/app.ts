@@ -14,6 +14,7 @@ import type { Logger } from '../logger';
 import { matchingRoutes } from '../matching/matching.routes';
 import type { MatchingService } from '../matching/matching.service';
 import { metricsRoutes } from '../metrics/metrics.routes';
+import type { CoverageService } from '../metrics/coverage.service';
 import { postingsRoutes } from '../postings/postings.routes';
 import type { PostingsService } from '../postings/postings.service';
 import { authenticate } from './auth.middleware';
@@ -27,6 +28,7 @@ export interface AppDeps {
   auth: AuthService;
   postings: PostingsService;
   matching: MatchingService;
+  coverage: CoverageService;
   /** Whether the database answers right now (kept by a monitor, so health and fail-fast never wait). */
   dbUp: () => boolean;
   /** The built browser client, served from the same origin when present. */
@@ -107,7 +109,7 @@ export function createApp(deps: AppDeps) {
   api.use(catalogRoutes(registry));
   api.use(postingsRoutes(registry, deps.postings));
   api.use(matchingRoutes(registry, deps.matching, deps.postings));
-  api.use(metricsRoutes(registry));
+  api.use(metricsRoutes(registry, deps.coverage));
 
   let document: unknown;
   const docRouter = Router();

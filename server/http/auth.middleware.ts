@@ -4,6 +4,8 @@ import type { AuthContext, AuthService } from '../auth/auth.service';
 declare module 'express-serve-static-core' {
   interface Request {
     auth?: AuthContext;
+    /** A token was sent but did not verify. */
+    authInvalid?: boolean;
   }
 }
 
@@ -26,16 +28,20 @@ export function tokenFrom(headers: { authorization?: string; cookie?: string }):
   return null;
 }
 
-/** Sets `req.auth` when a token is present; a present but invalid token is refused with 401. */
+/**
+ * Sets `req.auth` from a valid token. An invalid or expired one leaves the request anonymous (a stale
+ * cookie must not block signing in again); routes that need an account then answer 401.
+ */
 export function authenticate(auth: AuthService) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const token = tokenFrom(req.headers);
-    if (token === null) return next();
-    try {
-      req.auth = auth.verify(token);
-      next();
-    } catch (err) {
-      next(err);
+    if (token) {
+      try {
+        req.auth = auth.verify(token);
+      } catch {
+        req.authInvalid = true;
+      }
     }
+    next();
   };
 }

@@ -47,9 +47,9 @@ const errorText: Record<number, string> = {
 };
 
 /** Authorization for an already authenticated (or public) request. @throws AppError unauthorized/forbidden */
-export function checkAccess(access: Access, auth: AuthContext | undefined): AuthContext {
+export function checkAccess(access: Access, auth: AuthContext | undefined, invalid = false): AuthContext {
   if (access === 'public') return auth ?? { userId: '', role: 'buyer', organizationId: null };
-  if (!auth) throw AppError.unauthorized();
+  if (!auth) throw AppError.unauthorized(invalid ? 'Invalid or expired token' : 'Authentication required');
   if (access === 'signed-in') return auth;
   if (!access.includes(auth.role)) throw AppError.forbidden(`This action is for ${access.join(' or ')} accounts`);
   return auth;
@@ -94,7 +94,7 @@ export function defineRoute<P extends ZodType, Q extends ZodType, B extends ZodT
   });
 
   router[spec.method](spec.path, async (req: Request, res: Response) => {
-    const auth = checkAccess(spec.access, req.auth);
+    const auth = checkAccess(spec.access, req.auth, req.authInvalid);
     const params = spec.params ? spec.params.parse(req.params) : {};
     const query = spec.query ? spec.query.parse({ ...(req.query as object) }) : {};
     let body: unknown = undefined;

@@ -10,7 +10,7 @@ import type { OptimizeSummary } from '../../models/metrics.schema';
 import { OfferModel, type OfferDoc } from '../../models/offer.model';
 import { OrganizationModel, type OrganizationDoc } from '../../models/organization.model';
 import type { AuthContext } from '../auth/auth.service';
-import { loadVersioned, mutateVersioned } from '../db/versioned';
+import { loadVersioned, mutateManyVersioned, mutateVersioned } from '../db/versioned';
 import { AppError } from '../errors';
 import type { Publisher } from '../events/publisher';
 import { toDemandDto, toMatchDto, toOfferDto } from '../postings/dto';
@@ -49,6 +49,7 @@ const MAX_PROPOSALS_PER_RUN = 8;
 export class MatchingService {
   readonly view = new OpenPostingsView();
   private readonly orgs = new Map<string, OrgInfo>();
+  private optimizing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly publisher: Publisher,
@@ -294,7 +295,7 @@ export class MatchingService {
       throw err;
     }
     const out = docs.map((d) => toMatchDto(d as unknown as MatchDoc));
-    for (const m of out) await this.publisher.match('match:proposed', m);
+    await this.publisher.matches('match:proposed', out);
     return out;
   }
 
@@ -343,6 +344,26 @@ export class MatchingService {
       if (err instanceof StaleMatch) return null;
       throw err;
     }
+  }
+
+  /** Closes many pending matches in a few writes (the optimizer replaces hundreds at once). */
+  private async closeMany(ids: string[], status: 'withdrawn' | 'expired', note: string): Promise<Match[]> {
+    if (!ids.length) return [];
+    const currents = (await MatchModel.find({ _id: { $in: ids } }).lean()) as unknown as MatchDoc[];
+    const at = new Date(this.now());
+    const changed = await mutateManyVersioned<MatchDoc>(
+      MatchModel,
+      currents,
+      (m) =>
+        pendingStatuses.includes(m.status) && (status !== 'withdrawn' || m.status === 'proposed')
+          ? { ...m, status, history: [...m.history, { status, actorId: null, actorRole: 'system', at, note }] }
+          : null,
+      { op: status, note },
+    );
+    const dtos = changed.map(toMatchDto);
+    for (const d of dtos) this.view.putMatch({ id: d.id, offerId: d.offerId, demandId: d.demandId, units: d.units, status: d.status, version: d.version });
+    await this.publisher.matches('match:updated', dtos);
+    return dtos;
   }
 
   private async loadMatchFor(id: string, auth: AuthContext): Promise<{ m: MatchDoc; side: 'buyer' | 'supplier' }> {
@@ -599,7 +620,14 @@ export class MatchingService {
    * priority-weighted units, then least cost), then replaces unaccepted proposals that differ from the
    * optimum. Proposals a party already accepted, and confirmed matches, are kept and their units held.
    */
-  async optimize(maxArcsPerDemand = 40): Promise<OptimizeSummary> {
+  optimize(maxArcsPerDemand = 40): Promise<OptimizeSummary> {
+    // one run at a time: two interleaved runs would each replace the other's proposals
+    const run = this.optimizing.then(() => this.optimizeNow(maxArcsPerDemand));
+    this.optimizing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async optimizeNow(maxArcsPerDemand: number): Promise<OptimizeSummary> {
     const now = this.now();
     const started = performance.now();
     const heldByOffer = new Map<string, number>();
@@ -659,11 +687,8 @@ export class MatchingService {
       }
       plans.push(this.plan(ev.o, ev.d, f.units, ev.e, 'optimizer'));
     }
-    let withdrawn = 0;
-    for (const { id } of unaccepted.values()) {
-      if (keep.has(id)) continue;
-      if (await this.closeMatch(id, 'withdrawn', 'replaced by the global allocation')) withdrawn++;
-    }
+    const replaced = [...unaccepted.values()].filter(({ id }) => !keep.has(id)).map(({ id }) => id);
+    const withdrawn = (await this.closeMany(replaced, 'withdrawn', 'replaced by the global allocation')).length;
     for (const p of plans) this.reserveInView(p);
     const created = await this.persist(plans);
     return {
@@ -684,14 +709,11 @@ export class MatchingService {
   /** Closes postings past their dates and proposals whose demand deadline passed. */
   async expireStale(): Promise<number> {
     const now = this.now();
-    let n = 0;
-    for (const p of [...this.view.pending.values()]) {
+    const due = [...this.view.pending.values()].filter((p) => {
       const d = this.view.demands.get(p.demandId);
-      if (!d || d.deadline <= now) {
-        if (await this.closeMatch(p.id, 'expired', 'the deadline passed')) n++;
-      }
-    }
-    return n;
+      return d !== undefined && d.deadline <= now;
+    });
+    return (await this.closeMany(due.map((p) => p.id), 'expired', 'the deadline passed')).length;
   }
 
   /** The category's display name for messages. */

@@ -77,3 +77,43 @@ export async function computeCoverage(filter: { category?: string; region?: stri
   for (const r of list) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
   return { rows: list, totals, generatedAt: new Date().toISOString() };
 }
+
+/** Narrows a full coverage to one category and/or region. */
+export function filterCoverage(c: Coverage, filter: { category?: string; region?: string }): Coverage {
+  if (!filter.category && !filter.region) return c;
+  const rows = c.rows.filter((r) => (!filter.category || r.category === filter.category) && (!filter.region || r.region === filter.region));
+  const totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
+  for (const r of rows) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
+  return { rows, totals, generatedAt: c.generatedAt };
+}
+
+/**
+ * Coverage scans three collections, so callers share it: a result is reused until the next write this
+ * instance sees, and callers arriving while one is computed for the current state wait for that one.
+ */
+export class CoverageService {
+  private writes = 0;
+  private cached: { stamp: number; value: Coverage } | null = null;
+  private inflight: { stamp: number; promise: Promise<Coverage> } | null = null;
+
+  /** Call on every stored change. */
+  changed() {
+    this.writes += 1;
+  }
+
+  async get(filter: { category?: string; region?: string } = {}): Promise<Coverage> {
+    const stamp = this.writes;
+    if (this.cached?.stamp === stamp) return filterCoverage(this.cached.value, filter);
+    if (this.inflight?.stamp !== stamp) {
+      const promise = computeCoverage().then((value) => {
+        if (!this.cached || this.cached.stamp <= stamp) this.cached = { stamp, value };
+        return value;
+      });
+      this.inflight = { stamp, promise };
+      promise.finally(() => {
+        if (this.inflight?.promise === promise) this.inflight = null;
+      }).catch(() => undefined);
+    }
+    return filterCoverage(await this.inflight!.promise, filter);
+  }
+}

@@ -2,16 +2,16 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { CoverageQuerySchema, CoverageSchema } from '../../models/metrics.schema';
 import { defineRoute } from '../http/route';
-import { computeCoverage } from './coverage.service';
+import type { CoverageService } from './coverage.service';
 
 /** Coverage for coordinators. */
-export function metricsRoutes(registry: OpenAPIRegistry) {
+export function metricsRoutes(registry: OpenAPIRegistry, coverage: CoverageService) {
   const r = Router();
   defineRoute(r, registry, {
     method: 'get', path: '/metrics/coverage', tag: 'metrics',
     summary: 'Per category and region: demanded, proposed, confirmed, delivered and shortage units',
     access: ['coordinator', 'admin'], query: CoverageQuerySchema, response: CoverageSchema,
-    handler: ({ query }) => computeCoverage(query),
+    handler: ({ query }) => coverage.get(query),
   });
   return r;
 }
