@@ -28,6 +28,8 @@ export class EventLog {
   private chain: Promise<unknown> = Promise.resolve();
   private appendedListeners: ((doc: EventDoc) => void)[] = [];
   private tailListeners: ((doc: EventDoc) => void | Promise<void>)[] = [];
+  /** Seqs this process appended and the tail has not passed yet: its own changes are already applied. */
+  private readonly own = new Set<number>();
   private tailCursor = 0;
   private tailTimer: NodeJS.Timeout | null = null;
   private tailing = false;
@@ -44,7 +46,7 @@ export class EventLog {
     this.appendedListeners.push(listener);
   }
 
-  /** Called, in seq order, for every event in the log, this instance's and other instances' (polled). */
+  /** Called, in seq order, for every event other instances appended (polled from the log). */
   onTail(listener: (doc: EventDoc) => void | Promise<void>) {
     this.tailListeners.push(listener);
   }
@@ -66,6 +68,7 @@ export class EventLog {
         try {
           await EventModel.create(doc);
           this.nextSeq += 1;
+          if (this.tailTimer) this.own.add(doc._id);
           for (const l of this.appendedListeners) l(doc);
           return doc;
         } catch (err) {
@@ -112,7 +115,10 @@ export class EventLog {
       }
       this.nextSeq += stored;
       const out = docs.slice(0, stored);
-      for (const d of out) for (const l of this.appendedListeners) l(d);
+      for (const d of out) {
+        if (this.tailTimer) this.own.add(d._id);
+        for (const l of this.appendedListeners) l(d);
+      }
       return out;
     };
     const first = this.chain.then(run, run);
@@ -171,6 +177,7 @@ export class EventLog {
           const doc = (await EventModel.findById(this.tailCursor + 1).lean()) as EventDoc | null;
           if (!doc) break;
           this.tailCursor = doc._id;
+          if (this.own.delete(doc._id)) continue;
           for (const l of this.tailListeners) await l(doc);
         }
       } catch {

@@ -706,14 +706,40 @@ export class MatchingService {
     };
   }
 
-  /** Closes postings past their dates and proposals whose demand deadline passed. */
+  /** Expires proposals whose demand deadline passed, then the postings past their dates. */
   async expireStale(): Promise<number> {
     const now = this.now();
     const due = [...this.view.pending.values()].filter((p) => {
       const d = this.view.demands.get(p.demandId);
       return d !== undefined && d.deadline <= now;
     });
-    return (await this.closeMany(due.map((p) => p.id), 'expired', 'the deadline passed')).length;
+    const closed = (await this.closeMany(due.map((p) => p.id), 'expired', 'the deadline passed')).length;
+    // postings past their dates leave the open set
+    for (const d of [...this.view.demands.values()].filter((x) => x.deadline <= now)) {
+      try {
+        const { after } = await mutateVersioned<DemandDoc>(DemandModel, d.id, (cur) => {
+          if (cur.status !== 'open') throw new StaleMatch();
+          return { ...cur, status: 'expired' };
+        });
+        this.applyDemand(after);
+        await this.publisher.demand(toDemandDto(after, 0));
+      } catch (err) {
+        if (!(err instanceof StaleMatch)) throw err;
+      }
+    }
+    for (const o of [...this.view.offers.values()].filter((x) => x.availableTo <= now)) {
+      try {
+        const { after } = await mutateVersioned<OfferDoc>(OfferModel, o.id, (cur) => {
+          if (cur.status !== 'open') throw new StaleMatch();
+          return { ...cur, status: 'expired' };
+        });
+        this.applyOffer(after);
+        await this.publisher.offer(toOfferDto(after, 0));
+      } catch (err) {
+        if (!(err instanceof StaleMatch)) throw err;
+      }
+    }
+    return closed;
   }
 
   /** The category's display name for messages. */

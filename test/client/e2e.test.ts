@@ -32,14 +32,17 @@ describe('browser client (end to end)', function () {
     await browser?.close();
   });
 
-  afterEach(async function () {
-    // on failure, keep a picture of every open page for the investigation
-    if (this.currentTest?.state === 'failed') {
+  /**
+   * Closes every page before its server stops (a page that keeps reconnecting holds a keep-alive
+   * connection busy, and the server's stop waits for it). On failure, keeps a picture of each page first.
+   */
+  async function closePages(ctx: Mocha.Context) {
+    if (ctx.currentTest?.state === 'failed') {
       let i = 0;
       for (const c of contexts) for (const p of c.pages()) await screenshot(p, `failure-${++i}.png`).catch(() => undefined);
     }
     for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
+  }
 
   /** A fresh browser profile (own cookies, so each role has its own session). */
   async function newPage(viewport = desktop, locale = 'en-US'): Promise<Page> {
@@ -76,7 +79,9 @@ describe('browser client (end to end)', function () {
       this.timeout(120_000);
       s = await startTestServer({ FUCHAN_DEMO: 'true' });
     });
-    afterEach(async () => {
+    afterEach(async function () {
+      this.timeout(60_000);
+      await closePages(this);
       await s?.stop();
     });
 
@@ -165,6 +170,22 @@ describe('browser client (end to end)', function () {
       await screenshot(buyer, 'buyer.png');
       await screenshot(board, 'coordinator.png');
 
+      // the session survives a reload; signing out ends it
+      await buyer.reload();
+      await buyer.locator(`[data-testid=match-card][data-match-id="${matchId}"][data-status=confirmed]`).waitFor();
+      await buyer.getByTestId('sign-out').click();
+      await buyer.getByTestId('login-form').waitFor();
+      await buyer.reload();
+      await buyer.getByTestId('login-form').waitFor();
+
+      // the workspaces fit a phone, forms open
+      for (const page of [supplier, board]) {
+        await page.setViewportSize(phone);
+        await page.locator('details.form-toggle').evaluateAll((ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+        await page.waitForTimeout(300);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(phone.width);
+      }
+
       // the board on a phone: no horizontal scrolling
       const mobile = await newPage(phone);
       await signIn(mobile, s.url, 'coordinator@demo.fuchan.cn', DEMO_PASSWORD);
@@ -182,6 +203,13 @@ describe('browser client (end to end)', function () {
         ['supplier@demo.fuchan.cn', 'supplier-workspace', '供应方工作台'],
         ['buyer@demo.fuchan.cn', 'buyer-workspace', '需求方工作台'],
       ];
+      // the first visit follows the browser's language
+      const first = await newPage(desktop, 'zh-CN');
+      await first.goto(s.url);
+      await first.locator('html[lang="zh-CN"]').waitFor();
+      expect(await first.getByTestId('login-submit').textContent()).to.equal('登录');
+      expect(untranslated(await visibleUiText(first))).to.deep.equal([]);
+
       for (const [email, testid, title] of pages) {
         const page = await newPage();
         await signIn(page, s.url, email, DEMO_PASSWORD);
@@ -222,7 +250,9 @@ describe('browser client (end to end)', function () {
     beforeEach(async () => {
       s = await startTestServer();
     });
-    afterEach(async () => {
+    afterEach(async function () {
+      this.timeout(60_000);
+      await closePages(this);
       await s?.stop();
     });
 
@@ -244,6 +274,9 @@ describe('browser client (end to end)', function () {
       const board = await newPage();
       await signIn(board, s.url, email, 'coordinator pass');
       await board.getByTestId('feed-empty').waitFor();
+      // narrow the board (and its live subscription) to gowns
+      await board.getByTestId('filter-category').selectOption('protective-gown');
+      await board.locator('[data-testid=conn-status][data-state=connected]').waitFor();
       const seqBefore = await board.evaluate(() => window.fuchan!.seq());
 
       // the network goes away: the transport drops and reconnecting fails while offline
@@ -267,6 +300,18 @@ describe('browser client (end to end)', function () {
       expect(await board.evaluate(() => window.fuchan!.seq())).to.be.greaterThan(seqBefore);
       // the coverage caught up too
       await board.waitForFunction(() => Number(document.querySelector('[data-testid=kpi-demanded]')?.getAttribute('data-value')) === 5000);
+
+      // the filter was sent again on reconnecting: a cloth-mask match stays out of the gown feed...
+      await apiCall(s.url, 'POST', '/offers', sup.token, offerInput({ products: [{ category: 'cloth-mask', unitsPerDay: 5000 }], capabilities: ['sewing'] }));
+      const masks = await apiCall<Demand>(s.url, 'POST', '/demands', buy.token, demandInput({ category: 'cloth-mask', quantity: 3000 }));
+      const maskMatches = await apiCall<{ items: Match[] }>(s.url, 'GET', `/demands/${masks.id}/matches`, buy.token);
+      expect(maskMatches.items).to.have.length.greaterThan(0);
+      await board.waitForTimeout(2000);
+      expect(await board.locator('[data-testid=feed-item][data-category=cloth-mask]').count()).to.equal(0);
+      // ...and shows up once the filter is cleared
+      await board.getByTestId('filter-clear').click();
+      await board.locator(`[data-testid=feed-item][data-match-id="${maskMatches.items[0].id}"]`).waitFor({ timeout: 30_000 });
+      expect(await board.locator(`[data-testid=feed-item][data-match-id="${matchId}"]`).count()).to.equal(1);
     });
   });
 });

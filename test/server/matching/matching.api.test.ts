@@ -238,3 +238,25 @@ describe('matching through the API', () => {
     expect((await request(t.app).get('/api/metrics/coverage').set(bearer(buyer))).status).to.equal(403);
   });
 });
+
+describe('expiry', () => {
+  it('when a demand deadline passes, then its proposals and the demand expire and leave the open set', async () => {
+    const t = await createTestApp();
+    const supplier = await register(t.app, 'supplier', { certifications: ['iso-13485'] });
+    const buyer = await register(t.app, 'buyer');
+    await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput()).expect(201);
+    const d = (await request(t.app).post('/api/demands').set(bearer(buyer)).send(demandInput({ deadline: daysFromNow(3) })).expect(201)).body;
+    const view = t.services.matching.view;
+    expect(view.pendingForDemand(d.id)).to.have.length(1);
+    // move the demand's deadline into the past behind the API's back, as time would
+    await DemandModel.updateOne({ _id: d.id }, { $set: { deadline: new Date(Date.now() - 1000) } });
+    view.demands.get(d.id)!.deadline = Date.now() - 1000;
+    const expired = await t.services.matching.expireStale();
+    expect(expired).to.equal(1);
+    const after = (await request(t.app).get(`/api/demands/${d.id}`).set(bearer(buyer))).body;
+    expect(after.status).to.equal('expired');
+    const m = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(buyer))).body.items;
+    expect(m.map((x: { status: string }) => x.status)).to.deep.equal(['expired']);
+    expect(view.demands.has(d.id)).to.equal(false);
+  });
+});
