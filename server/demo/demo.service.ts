@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { buildScenario } from '../../scripts/demo/scenario';
+import { findCategory } from '../../models/catalog';
 import { priorityWeight } from '../../models/common.schema';
 import { DemandModel } from '../../models/demand.model';
 import { OfferModel } from '../../models/offer.model';
@@ -99,8 +100,10 @@ export async function loadDemo(deps: { auth: AuthService; matching: MatchingServ
   await OfferModel.insertMany(offers);
   const insertedDemands = await DemandModel.insertMany(demands);
 
-  const supplierKey = scenario.offers[0].orgKey;
-  const buyerKey = scenario.demands[0].orgKey;
+  // demo accounts with something to do: a medical supplier, and a hospital-side buyer with a critical demand
+  const medical = (category: string) => findCategory(category)?.sector === 'medical';
+  const supplierKey = (scenario.offers.find((o) => o.products.some((p) => medical(p.category))) ?? scenario.offers[0]).orgKey;
+  const buyerKey = (scenario.demands.find((d) => d.priority === 'critical' && medical(d.category)) ?? scenario.demands[0]).orgKey;
   const logins: DemoLogin[] = [
     { role: 'coordinator', email: 'coordinator@demo.fuchan.cn', password: DEMO_PASSWORD, organization: coordinatorOrg.name },
     { role: 'supplier', email: 'supplier@demo.fuchan.cn', password: DEMO_PASSWORD, organization: byKey.get(supplierKey)!.name },
