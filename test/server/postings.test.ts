@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { coordinator, createTestApp, register, type Account, type TestApp } from '../fixtures/app';
+import { bearer, coordinator, createTestApp, register, type Account, type TestApp } from '../fixtures/app';
 import { daysFromNow, demandInput, offerInput } from '../fixtures/postings';
 
-const bearer = (a: Account) => ({ Authorization: `Bearer ${a.token}` });
 
 describe('postings: offers and demands', () => {
   let t: TestApp;

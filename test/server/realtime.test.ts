@@ -5,12 +5,11 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { SettingModel } from '../../models/setting.model';
 import { createServices, type Running } from '../../server/index';
-import { coordinator, register, startTestServer, testConfig, type Account } from '../fixtures/app';
+import { bearer, coordinator, register, startTestServer, testConfig, type Account } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
 import { connect, record, sleep, waitFor, type ClientSocket } from '../fixtures/sockets';
 import { testDb } from '../hooks';
 
-const bearer = (a: Account) => ({ Authorization: `Bearer ${a.token}` });
 
 describe('live events over Socket.IO', function () {
   this.timeout(60_000);

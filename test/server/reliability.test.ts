@@ -7,12 +7,11 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { DemandModel } from '../../models/demand.model';
 import { OfferModel } from '../../models/offer.model';
-import { createTestApp, register, startTestServer, type Account, type TestApp } from '../fixtures/app';
+import { bearer, createTestApp, register, startTestServer, type Account, type TestApp } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
 import { connect, sleep } from '../fixtures/sockets';
 import { testDb } from '../hooks';
 
-const bearer = (a: Account) => ({ Authorization: `Bearer ${a.token}` });
 
 describe('idempotent writes', () => {
   let t: TestApp;

@@ -4,10 +4,9 @@ import request from 'supertest';
 import { MatchModel } from '../../../models/match.model';
 import { OfferModel } from '../../../models/offer.model';
 import { DemandModel } from '../../../models/demand.model';
-import { coordinator, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
+import { bearer, coordinator, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
 import { daysFromNow, demandInput, offerInput } from '../../fixtures/postings';
 
-const bearer = (a: Account) => ({ Authorization: `Bearer ${a.token}` });
 
 describe('matching through the API', () => {
   let t: TestApp;
