@@ -103,9 +103,9 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   eventLog.onTail(async (doc) => {
     if (doc.type === 'coverage:updated') return;
     services.coverage.changed();
+    scheduleCoverage();
     await matching.applyEvent(doc.type, doc.data);
   });
-  eventLog.startTailing();
 
   // the database monitor: requests fail fast while it is down, and health says so
   let dbUp = true;
@@ -156,11 +156,17 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       log.warn('coverage update failed', err);
     }
   };
-  eventLog.onAppended((doc) => {
-    if (doc.type === 'coverage:updated') return;
+  // only worth computing while a coordinator is connected here (each instance serves its own)
+  const scheduleCoverage = () => {
+    if (!(io.of('/').adapter.rooms.get('coordinators')?.size ?? 0)) return;
     coverageDirty = true;
     coverageTimer ??= setTimeout(() => void flushCoverage(), 1000);
+  };
+  eventLog.onAppended((doc) => {
+    if (doc.type !== 'coverage:updated') scheduleCoverage();
   });
+
+  eventLog.startTailing();
 
   const sweeper = setInterval(() => {
     if (dbUp) void matching.expireStale().catch((err) => log.warn('expiry sweep failed', err));
@@ -183,6 +189,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       if (coverageTimer) clearTimeout(coverageTimer);
       eventLog.stopTailing();
       const closed = new Promise<void>((r) => server.close(() => r()));
+      // a connection whose request is still arriving counts as idle: give it a moment before closing idle ones
+      await new Promise((r) => setTimeout(r, 300));
       server.closeIdleConnections();
       await new Promise<void>((r) => io.close(() => r()));
       const forced = setTimeout(() => server.closeAllConnections(), 10_000);

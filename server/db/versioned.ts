@@ -33,9 +33,27 @@ export async function loadVersioned<T extends VersionedDoc>(model: Model<any>, i
     const next = await RevisionModel.findById(revisionId(coll, id, doc.version + 1)).lean();
     if (!next) return doc;
     const state = next.state as Record<string, unknown>;
-    await model.collection.updateOne({ _id: doc._id } as never, { $set: { ...state, version: next.version } });
+    await model.collection.updateOne({ _id: doc._id, version: { $lt: next.version } } as never, { $set: { ...state, version: next.version } });
     doc = { ...doc, ...state, version: next.version } as T;
   }
+}
+
+const settling = new Map<string, NodeJS.Timeout>();
+
+/**
+ * Re-reads a document shortly after a write and rolls it forward if it is behind its newest revision.
+ * On FerretDB v1 a guarded update is still read-then-write, so a slow writer of an older revision can,
+ * rarely, land after a newer one; the revisions stay right, and this puts the document back in step.
+ */
+function settleLater(model: Model<any>, id: string, delayMs = 300) {
+  const key = `${model.collection.collectionName}:${id}`;
+  if (settling.has(key)) return;
+  const timer = setTimeout(() => {
+    settling.delete(key);
+    loadVersioned(model, id).catch(() => undefined);
+  }, delayMs);
+  timer.unref();
+  settling.set(key, timer);
 }
 
 export interface MutateOptions {
@@ -82,7 +100,8 @@ export async function mutateVersioned<T extends VersionedDoc>(
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt * 2)));
       continue;
     }
-    await model.collection.updateOne({ _id: current._id } as never, { $set: state });
+    await model.collection.updateOne({ _id: current._id, version: { $lt: version } } as never, { $set: state });
+    settleLater(model, id);
     return { before: current, after: next };
   }
   throw AppError.conflict('The record is being changed by many requests at once; retry');
@@ -133,9 +152,10 @@ export async function mutateManyVersioned<T extends VersionedDoc>(
     for (const e of list) lost.add(e.index ?? e.err?.index ?? -1);
   }
   const won = nexts.filter((_, i) => !lost.has(i));
+  for (const n of won) settleLater(model, String(n._id));
   if (won.length) {
     await model.collection.bulkWrite(
-      won.map((n) => ({ updateOne: { filter: { _id: n._id }, update: { $set: snapshot(n) } } })) as never[],
+      won.map((n) => ({ updateOne: { filter: { _id: n._id, version: { $lt: n.version } }, update: { $set: snapshot(n) } } })) as never[],
       { ordered: false },
     );
   }

@@ -176,9 +176,9 @@ export class EventLog {
         for (;;) {
           const doc = (await EventModel.findById(this.tailCursor + 1).lean()) as EventDoc | null;
           if (!doc) break;
+          if (!this.own.delete(doc._id)) for (const l of this.tailListeners) await l(doc);
+          // advanced only once applied: a blip while applying retries the same event next tick
           this.tailCursor = doc._id;
-          if (this.own.delete(doc._id)) continue;
-          for (const l of this.tailListeners) await l(doc);
         }
       } catch {
         /* database blip: try again next tick */

@@ -209,6 +209,10 @@ describe('browser client (end to end)', function () {
       await first.locator('html[lang="zh-CN"]').waitFor();
       expect(await first.getByTestId('login-submit').textContent()).to.equal('登录');
       expect(untranslated(await visibleUiText(first))).to.deep.equal([]);
+      await first.getByTestId('to-register').click();
+      await first.getByTestId('register-submit').click();
+      await first.locator('.field-error:not([hidden])').first().waitFor();
+      expect(untranslated(await visibleUiText(first)), 'untranslated strings on the Chinese registration form').to.deep.equal([]);
 
       for (const [email, testid, title] of pages) {
         const page = await newPage();
