@@ -125,7 +125,7 @@ describe('graceful shutdown', function () {
     delete env.MONGODB_URI;
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
       // slow password hashing keeps sign-ins in flight when SIGTERM arrives
-      env: { ...env, FUCHAN_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', FUCHAN_DEMO: 'false', LOG_LEVEL: 'warn', BCRYPT_ROUNDS: '12', RATE_LIMIT_AUTH_PER_MINUTE: '1000' },
+      env: { ...env, FUCHAN_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', FUCHAN_DEMO: 'false', LOG_LEVEL: 'warn', BCRYPT_ROUNDS: '11', RATE_LIMIT_AUTH_PER_MINUTE: '1000' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -145,7 +145,7 @@ describe('graceful shutdown', function () {
       const socket = await connect(url, supplier.token);
       const socketClosed = new Promise<void>((r) => socket.once('disconnect', () => r()));
       const email = (await request(url).get('/api/auth/me').set(bearer(supplier))).body.email;
-      const inflight = Array.from({ length: 6 }, () => request(url).post('/api/auth/login').send({ email, password: 'correct horse battery' }));
+      const inflight = Array.from({ length: 8 }, () => request(url).post('/api/auth/login').send({ email, password: 'correct horse battery' }));
       const doneAt: number[] = [];
       const pending = Promise.all(inflight.map((r) => r.then((x) => (doneAt.push(Date.now()), x.status))));
       await sleep(400);
