@@ -1,10 +1,15 @@
 import mongoose, { Schema } from 'mongoose';
 import type { EventType } from './events';
 
-/** The append-only Event log: `_id` is the global, strictly increasing sequence number. */
+/**
+ * The append-only Event log. `seq` is the global, strictly increasing sequence number; `_id` is the same
+ * number zero-padded to 12 digits, so ids sort like numbers and an `_id` look-up is served by an index on
+ * FerretDB's SQLite backend too (it pushes down only string and ObjectId `_id` filters).
+ */
 const eventSchema = new Schema(
   {
-    _id: { type: Number, required: true },
+    _id: { type: String, required: true },
+    seq: { type: Number, required: true },
     type: { type: String, required: true },
     at: { type: Date, required: true },
     /** Organizations whose members may see the event; empty: coordinators only. */
@@ -16,8 +21,12 @@ const eventSchema = new Schema(
   { versionKey: false },
 );
 
+/** The `_id` of the event with sequence number `seq`. */
+export const eventKey = (seq: number) => String(seq).padStart(12, '0');
+
 export interface EventDoc {
-  _id: number;
+  _id: string;
+  seq: number;
   type: EventType;
   at: Date;
   orgIds: string[];

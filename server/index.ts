@@ -147,14 +147,14 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   let coverageTimer: NodeJS.Timeout | null = null;
   let coverageDirty = false;
   const flushCoverage = async () => {
-    coverageTimer = null;
-    if (!coverageDirty) return;
     coverageDirty = false;
     try {
       await publisher.coverage(await services.coverage.get());
     } catch (err) {
       log.warn('coverage update failed', err);
     }
+    // the timer stays set while computing, so runs never overlap; changes meanwhile get one more run
+    coverageTimer = coverageDirty ? setTimeout(() => void flushCoverage(), 1000) : null;
   };
   // only worth computing while a coordinator is connected here (each instance serves its own)
   const scheduleCoverage = () => {

@@ -33,7 +33,7 @@ export async function loadVersioned<T extends VersionedDoc>(model: Model<any>, i
     const next = await RevisionModel.findById(revisionId(coll, id, doc.version + 1)).lean();
     if (!next) return doc;
     const state = next.state as Record<string, unknown>;
-    await model.collection.updateOne({ _id: doc._id, version: { $lt: next.version } } as never, { $set: { ...state, version: next.version } });
+    await model.collection.updateOne({ _id: doc._id } as never, { $set: { ...state, version: next.version } });
     doc = { ...doc, ...state, version: next.version } as T;
   }
 }
@@ -42,8 +42,10 @@ const settling = new Map<string, NodeJS.Timeout>();
 
 /**
  * Re-reads a document shortly after a write and rolls it forward if it is behind its newest revision.
- * On FerretDB v1 a guarded update is still read-then-write, so a slow writer of an older revision can,
- * rarely, land after a newer one; the revisions stay right, and this puts the document back in step.
+ * On FerretDB v1 an update is read-then-write, so a slow writer of an older revision can, rarely, land
+ * after a newer one; the revisions stay right, and this puts the document back in step. (A version guard
+ * in the filter would not make it atomic there, and FerretDB's SQLite backend turns any filter beyond a
+ * bare `_id` into a collection scan.)
  */
 function settleLater(model: Model<any>, id: string, delayMs = 300) {
   const key = `${model.collection.collectionName}:${id}`;
@@ -100,7 +102,7 @@ export async function mutateVersioned<T extends VersionedDoc>(
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt * 2)));
       continue;
     }
-    await model.collection.updateOne({ _id: current._id, version: { $lt: version } } as never, { $set: state });
+    await model.collection.updateOne({ _id: current._id } as never, { $set: state });
     settleLater(model, id);
     return { before: current, after: next };
   }
@@ -155,7 +157,7 @@ export async function mutateManyVersioned<T extends VersionedDoc>(
   for (const n of won) settleLater(model, String(n._id));
   if (won.length) {
     await model.collection.bulkWrite(
-      won.map((n) => ({ updateOne: { filter: { _id: n._id, version: { $lt: n.version } }, update: { $set: snapshot(n) } } })) as never[],
+      won.map((n) => ({ updateOne: { filter: { _id: n._id }, update: { $set: snapshot(n) } } })) as never[],
       { ordered: false },
     );
   }

@@ -1,4 +1,4 @@
-import { EventModel, type EventDoc } from '../../models/event.model';
+import { EventModel, eventKey, type EventDoc } from '../../models/event.model';
 import type { EventPayloads, EventType, LoggedEvent } from '../../models/events';
 
 /** Who may see an event: members of `orgIds`, and coordinators whose filter admits its region and category. */
@@ -16,7 +16,7 @@ function isDuplicateKey(err: unknown) {
 
 /** Rebuilds the wire payload of a stored event. */
 export function toLoggedEvent(doc: EventDoc): LoggedEvent {
-  return { type: doc.type, payload: { ...(doc.data as object), seq: doc._id, at: doc.at.toISOString() } } as LoggedEvent;
+  return { type: doc.type, payload: { ...(doc.data as object), seq: doc.seq, at: doc.at.toISOString() } } as LoggedEvent;
 }
 
 /**
@@ -36,8 +36,8 @@ export class EventLog {
 
   /** Finds where the log ends; call once after connecting. */
   async init(): Promise<void> {
-    const last = (await EventModel.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean()) as { _id: number } | null;
-    this.nextSeq = (last?._id ?? 0) + 1;
+    const last = (await EventModel.findOne({}, { seq: 1 }).sort({ _id: -1 }).lean()) as { seq: number } | null;
+    this.nextSeq = (last?.seq ?? 0) + 1;
     this.tailCursor = this.nextSeq - 1;
   }
 
@@ -57,7 +57,8 @@ export class EventLog {
       if (this.nextSeq === 0) await this.init();
       for (;;) {
         const doc: EventDoc = {
-          _id: this.nextSeq,
+          _id: eventKey(this.nextSeq),
+          seq: this.nextSeq,
           type,
           at: new Date(),
           orgIds: visibility.orgIds,
@@ -68,7 +69,7 @@ export class EventLog {
         try {
           await EventModel.create(doc);
           this.nextSeq += 1;
-          if (this.tailTimer) this.own.add(doc._id);
+          if (this.tailTimer) this.own.add(doc.seq);
           for (const l of this.appendedListeners) l(doc);
           return doc;
         } catch (err) {
@@ -91,7 +92,8 @@ export class EventLog {
       if (this.nextSeq === 0) await this.init();
       const at = new Date();
       const docs: EventDoc[] = items.map((it, i) => ({
-        _id: this.nextSeq + i,
+        _id: eventKey(this.nextSeq + i),
+        seq: this.nextSeq + i,
         type: it.type,
         at,
         orgIds: it.visibility.orgIds,
@@ -116,7 +118,7 @@ export class EventLog {
       this.nextSeq += stored;
       const out = docs.slice(0, stored);
       for (const d of out) {
-        if (this.tailTimer) this.own.add(d._id);
+        if (this.tailTimer) this.own.add(d.seq);
         for (const l of this.appendedListeners) l(d);
       }
       return out;
@@ -132,7 +134,7 @@ export class EventLog {
   }
 
   private async exists(seq: number) {
-    return (await EventModel.exists({ _id: seq })) !== null;
+    return (await EventModel.exists({ _id: eventKey(seq) })) !== null;
   }
 
   /** Galloping search, by `_id` look-ups only (the one query FerretDB's SQLite backend pushes down). */
@@ -155,7 +157,7 @@ export class EventLog {
 
   /** Events after `afterSeq`, in order, at most `limit`. */
   async since(afterSeq: number, limit: number): Promise<EventDoc[]> {
-    return (await EventModel.find({ _id: { $gt: afterSeq } })
+    return (await EventModel.find({ _id: { $gt: eventKey(afterSeq) } })
       .sort({ _id: 1 })
       .limit(limit)
       .lean()) as unknown as EventDoc[];
@@ -174,11 +176,11 @@ export class EventLog {
       this.tailing = true;
       try {
         for (;;) {
-          const doc = (await EventModel.findById(this.tailCursor + 1).lean()) as EventDoc | null;
+          const doc = (await EventModel.findById(eventKey(this.tailCursor + 1)).lean()) as EventDoc | null;
           if (!doc) break;
-          if (!this.own.delete(doc._id)) for (const l of this.tailListeners) await l(doc);
+          if (!this.own.delete(doc.seq)) for (const l of this.tailListeners) await l(doc);
           // advanced only once applied: a blip while applying retries the same event next tick
-          this.tailCursor = doc._id;
+          this.tailCursor = doc.seq;
         }
       } catch {
         /* database blip: try again next tick */

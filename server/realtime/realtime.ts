@@ -140,7 +140,7 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
         for (;;) {
           const page = await deps.eventLog.since(cursor, 2000);
           for (const doc of page) {
-            cursor = doc._id;
+            cursor = doc.seq;
             if (!canSee(d, doc)) continue;
             visible.push(toLoggedEvent(doc));
             if (visible.length >= limit) break;

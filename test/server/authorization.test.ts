@@ -397,7 +397,7 @@ describe('authorization: live events and resync', function () {
     }
     expect((await request(s.url).get(`/api/matches/${w.match.id}`).set(bearer(people.buyerA.token))).body.status).to.equal('confirmed');
 
-    const log = (await s.services.eventLog.since(0, 10_000)).map((d) => ({ type: d.type, seq: d._id, payload: d.data as Record<string, unknown> }));
+    const log = (await s.services.eventLog.since(0, 10_000)).map((d) => ({ type: d.type, seq: d.seq, payload: d.data as Record<string, unknown> }));
     const lastSeq = Math.max(...log.map((e) => e.seq));
     for (let waited = 0; waited < 5000 && !live.coordinator.some((e) => e.seq >= lastSeq); waited += 50) await sleep(50);
     await sleep(300); // the same emit reached every room; give the other sockets a moment to read it
