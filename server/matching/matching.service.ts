@@ -64,7 +64,7 @@ export class MatchingService {
       OrganizationModel.find({ kind: { $ne: 'buyer' } }).lean(),
       OfferModel.find({ status: 'open' }).lean(),
       DemandModel.find({ status: 'open' }).lean(),
-      MatchModel.find({ status: { $in: [...pendingStatuses, 'declined'] } }, { demand: 1, offer: 1, units: 1, status: 1, version: 1 }).lean(),
+      MatchModel.find({}, { demand: 1, offer: 1, units: 1, status: 1, version: 1 }).lean(),
     ]);
     for (const o of orgs as OrganizationDoc[]) this.rememberOrg(o);
     for (const o of offers as OfferDoc[]) this.applyOffer(o);
@@ -349,7 +349,7 @@ export class MatchingService {
   /** Closes many pending matches in a few writes (the optimizer replaces hundreds at once). */
   private async closeMany(ids: string[], status: 'withdrawn' | 'expired', note: string): Promise<Match[]> {
     if (!ids.length) return [];
-    const currents = (await MatchModel.find({ _id: { $in: ids } }).lean()) as unknown as MatchDoc[];
+    const currents = (await Promise.all(ids.map((id) => MatchModel.findById(id).lean()))).filter(Boolean) as unknown as MatchDoc[];
     const at = new Date(this.now());
     const changed = await mutateManyVersioned<MatchDoc>(
       MatchModel,
@@ -585,8 +585,9 @@ export class MatchingService {
 
   /** Matches of a demand or an offer, best first, with near misses when a demand is not covered. */
   async listFor(which: { demandId?: string; offerId?: string }): Promise<{ items: Match[]; nearMisses: NearMiss[] }> {
-    const filter = which.demandId ? { demand: which.demandId } : { offer: which.offerId };
-    const docs = (await MatchModel.find(filter).lean()) as unknown as MatchDoc[];
+    // by `_id` from the view's index: on FerretDB any other filter scans every match
+    const ids = this.view.matchIdsFor((which.demandId ?? which.offerId)!);
+    const docs = (await Promise.all(ids.map((id) => MatchModel.findById(id).lean()))).filter(Boolean) as unknown as MatchDoc[];
     const items = docs.map(toMatchDto).sort((a, b) => b.score - a.score || a.createdAt.localeCompare(b.createdAt));
     const nearMisses = which.demandId ? this.nearMisses(which.demandId) : [];
     return { items, nearMisses };

@@ -36,12 +36,20 @@ export class OpenPostingsView {
   private readonly proposedByOffer = new Map<string, number>();
   private readonly proposedByDemand = new Map<string, number>();
   private readonly declinedPairs = new Set<string>();
+  /** Every match id (any status) per offer and per demand, so a posting's matches are read by `_id`. */
+  private readonly matchesByPosting = new Map<string, Set<string>>();
   private readonly closedVersions = new Map<string, number>();
 
   clear() {
     for (const m of [this.offers, this.demands, this.offerCategories, this.offersByCategory, this.demandsByCategory, this.pending,
       this.pendingByOffer, this.pendingByDemand, this.proposedByOffer, this.proposedByDemand, this.closedVersions] as Map<unknown, unknown>[]) m.clear();
     this.declinedPairs.clear();
+    this.matchesByPosting.clear();
+  }
+
+  /** Ids of every match of an offer or a demand. */
+  matchIdsFor(postingId: string): string[] {
+    return [...(this.matchesByPosting.get(postingId) ?? [])];
   }
 
   private stale(id: string, version: number, current?: { version: number }) {
@@ -81,6 +89,8 @@ export class OpenPostingsView {
 
   /** Records a match's latest state: pending ones count as proposed units, others drop out. */
   putMatch(m: PendingMatchView) {
+    addTo(this.matchesByPosting, m.offerId, m.id);
+    addTo(this.matchesByPosting, m.demandId, m.id);
     const current = this.pending.get(m.id);
     if (current && current.version > m.version) return;
     if (current) {
