@@ -12,7 +12,7 @@ import { OrganizationModel, type OrganizationDoc } from '../../models/organizati
 import type { AuthContext } from '../auth/auth.service';
 import { loadVersioned, mutateManyVersioned, mutateVersioned } from '../db/versioned';
 import { AppError } from '../errors';
-import type { Publisher } from '../events/publisher';
+import type { EventItem, Publisher } from '../events/publisher';
 import { toDemandDto, toMatchDto, toOfferDto } from '../postings/dto';
 import { solveAllocation, type AllocationInstance } from './allocation';
 import { evaluate, explain, reliabilityOf, unitCost } from './eligibility';
@@ -258,9 +258,13 @@ export class MatchingService {
     this.view.putMatch({ id: String(p.id), offerId: p.offer.id, demandId: p.demand.id, units: p.units, status: 'proposed', version: 0 });
   }
 
-  /** Stores planned proposals and announces them; on failure the view forgets them. */
-  private async persist(plans: PlannedMatch[]): Promise<Match[]> {
-    if (!plans.length) return [];
+  /** Stores planned proposals and announces them (after `lead`); on failure the view forgets them. */
+  private async persist(plans: PlannedMatch[], lead: () => EventItem[] = () => []): Promise<Match[]> {
+    if (!plans.length) {
+      const items = lead();
+      if (items.length) await this.publisher.publish(items);
+      return [];
+    }
     const at = new Date(this.now());
     const docs = plans.map((p) => ({
       _id: p.id,
@@ -295,18 +299,21 @@ export class MatchingService {
       throw err;
     }
     const out = docs.map((d) => toMatchDto(d as unknown as MatchDoc));
-    await this.publisher.matches('match:proposed', out);
+    await this.publisher.matches('match:proposed', out, lead());
     return out;
   }
 
-  /** Proposes matches for a new or changed demand. */
-  async matchDemand(demandId: string): Promise<Match[]> {
-    return this.persist(this.planForDemand(demandId));
+  /**
+   * Proposes matches for a new or changed demand. `lead` builds events to append first, in the same
+   * write, once the plan is known (the demand itself, with its proposed units).
+   */
+  async matchDemand(demandId: string, lead?: () => EventItem[]): Promise<Match[]> {
+    return this.persist(this.planForDemand(demandId), lead);
   }
 
   /** Proposes matches for a new or changed offer. */
-  async matchOffer(offerId: string): Promise<Match[]> {
-    return this.persist(this.planForOffer(offerId));
+  async matchOffer(offerId: string, lead?: () => EventItem[]): Promise<Match[]> {
+    return this.persist(this.planForOffer(offerId), lead);
   }
 
   /** Withdraws the pending proposals of a posting (withdrawn, changed or used up). Accepted-by-one-side ones too unless `onlyUnaccepted`. */

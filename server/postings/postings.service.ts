@@ -7,7 +7,7 @@ import { OrganizationModel, type OrganizationDoc } from '../../models/organizati
 import type { AuthContext } from '../auth/auth.service';
 import { mutateVersioned, loadVersioned } from '../db/versioned';
 import { AppError } from '../errors';
-import type { Publisher } from '../events/publisher';
+import { demandEvent, offerEvent, type Publisher } from '../events/publisher';
 import { DAY_MS } from '../matching/eligibility';
 import type { MatchingService } from '../matching/matching.service';
 import { toDemandDto, toOfferDto } from './dto';
@@ -34,10 +34,17 @@ export class PostingsService {
     private readonly publisher: Publisher,
   ) {}
 
+  private readonly orgCache = new Map<string, OrganizationDoc>();
+
+  /** The caller's organization; organizations are not changed through the API, so they are cached. */
   private async organizationOf(auth: AuthContext): Promise<OrganizationDoc> {
     if (!auth.organizationId) throw AppError.forbidden('Your account has no organization');
+    const cached = this.orgCache.get(auth.organizationId);
+    if (cached) return cached;
     const org = (await OrganizationModel.findById(auth.organizationId).lean()) as OrganizationDoc | null;
     if (!org) throw AppError.forbidden('Your organization no longer exists');
+    if (this.orgCache.size > 50_000) this.orgCache.clear();
+    this.orgCache.set(auth.organizationId, org);
     return org;
   }
 
@@ -76,9 +83,8 @@ export class PostingsService {
     const offer = doc.toObject() as OfferDoc;
     await this.matching.warmOrg(String(org._id));
     this.matching.applyOffer(offer);
-    await this.matching.matchOffer(String(offer._id));
-    const dto = this.offerDto(offer);
-    await this.publisher.offer(dto);
+    let dto!: Offer;
+    await this.matching.matchOffer(String(offer._id), () => [offerEvent((dto = this.offerDto(offer)))]);
     return dto;
   }
 
@@ -102,9 +108,8 @@ export class PostingsService {
     });
     const demand = doc.toObject() as DemandDoc;
     this.matching.applyDemand(demand);
-    await this.matching.matchDemand(String(demand._id));
-    const dto = this.demandDto(demand);
-    await this.publisher.demand(dto);
+    let dto!: Demand;
+    await this.matching.matchDemand(String(demand._id), () => [demandEvent((dto = this.demandDto(demand)))]);
     return dto;
   }
 

@@ -148,7 +148,8 @@ describe('graceful shutdown', function () {
       const inflight = Array.from({ length: 8 }, () => request(url).post('/api/auth/login').send({ email, password: 'correct horse battery' }));
       const doneAt: number[] = [];
       const pending = Promise.all(inflight.map((r) => r.then((x) => (doneAt.push(Date.now()), x.status))));
-      await sleep(400);
+      // connections are accepted in order: once a later health check is answered, every sign-in is in
+      await request(url).get('/api/health').expect(200);
       const t0 = Date.now();
       child.kill('SIGTERM');
       const statuses = await pending;
