@@ -1,0 +1,596 @@
+/**
+ * Load benchmark: drives posting demands and accepting their proposals at rising concurrency with
+ * autocannon, then checks what was acknowledged against the database (every 201 stored, no offer
+ * over-reserved, no error other than the documented 409/429), side by side with a bare Express +
+ * Mongoose insert endpoint on the same database in the same run, so the table shows Fuchan's overhead
+ * as a ratio.
+ *
+ *   npx tsx scripts/bench/load.ts [--seconds 60] [--concurrency 4,16,64]
+ *
+ * `--seconds` is Fuchan's driving time, split evenly over the concurrency levels; the bare endpoint is
+ * driven for as long again. The service runs in this process on an embedded FerretDB in a fresh
+ * temporary folder (or on a throw-away database of MONGODB_URI when set), and so does autocannon: both
+ * endpoints share that handicap. Exit code 1 when an acknowledged write is missing or an offer is
+ * over-reserved (a correctness check, not a timing assertion); 2 on bad arguments; 3 when the hard time
+ * limit is reached.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import mongoose from 'mongoose';
+import { DemandModel } from '../../models/demand.model';
+import { IdempotencyModel, RevisionModel } from '../../models/event.model';
+import { reservingStatuses } from '../../models/match.schema';
+import { MatchModel } from '../../models/match.model';
+import { OfferModel } from '../../models/offer.model';
+import { loadConfig } from '../../server/config';
+import { start, type Running } from '../../server/index';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const USAGE = 'usage: npx tsx scripts/bench/load.ts [--seconds 60] [--concurrency 4,16,64]';
+const DAY_MS = 86_400_000;
+const SUPPLIERS = 4;
+const BUYERS = 8;
+const PASSWORD = 'load benchmark password';
+
+// autocannon ships no types; this is the part of its API used here.
+interface AcRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+interface AcRequestSpec extends AcRequest {
+  setupRequest?: (req: AcRequest, context: Ctx) => AcRequest | null;
+  onResponse?: (status: number, body: string, context: Ctx) => void;
+}
+interface AcResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  totalCompletedRequests: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AcResult> & { stop(): void };
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** Per-connection state autocannon hands to setupRequest/onResponse. */
+interface Ctx {
+  sentAt?: number;
+  demandId?: string;
+  buyer?: string;
+  task?: AcceptTask;
+}
+
+interface AcceptTask {
+  matchId: string;
+  token: string;
+}
+
+/** Statuses and latencies (ms) of one endpoint during one phase. */
+class EndpointStats {
+  readonly statuses = new Map<number, number>();
+  readonly latencies: number[] = [];
+  record(status: number, ctx: Ctx) {
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    if (ctx.sentAt !== undefined) this.latencies.push(performance.now() - ctx.sentAt);
+    ctx.sentAt = undefined;
+  }
+  count(pred: (status: number) => boolean) {
+    let n = 0;
+    for (const [s, c] of this.statuses) if (pred(s)) n += c;
+    return n;
+  }
+  get requests() {
+    return this.count(() => true);
+  }
+  static merge(all: EndpointStats[]) {
+    const m = new EndpointStats();
+    for (const s of all) {
+      for (const [k, v] of s.statuses) m.statuses.set(k, (m.statuses.get(k) ?? 0) + v);
+      m.latencies.push(...s.latencies);
+    }
+    return m;
+  }
+}
+
+const expected = (s: number) => (s >= 200 && s < 300) || s === 409 || s === 429;
+
+function percentile(values: number[], p: number) {
+  if (!values.length) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const fmt = (n: number, digits = 1) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+
+interface Row {
+  endpoint: string;
+  concurrency: number;
+  stats: EndpointStats;
+  seconds: number;
+  /** Transport errors and timeouts autocannon counted (no status). */
+  errors?: number;
+  acknowledged?: number;
+  stored?: number;
+  overReserved?: number;
+}
+
+function tableOf(rows: Row[]) {
+  const headers = ['endpoint', 'concurrency', 'requests', 'req/s', 'p50 (ms)', 'p99 (ms)', '2xx', '409', '429', 'other', 'acknowledged', 'stored', 'over-reserved offers'];
+  const dash = '–';
+  const cells = rows.map((r) => [
+    r.endpoint,
+    String(r.concurrency),
+    fmt(r.stats.requests, 0),
+    fmt(r.stats.requests / r.seconds),
+    fmt(percentile(r.stats.latencies, 50)),
+    fmt(percentile(r.stats.latencies, 99)),
+    fmt(r.stats.count((s) => s >= 200 && s < 300), 0),
+    fmt(r.stats.count((s) => s === 409), 0),
+    fmt(r.stats.count((s) => s === 429), 0),
+    fmt(r.stats.count((s) => !expected(s)) + (r.errors ?? 0), 0),
+    r.acknowledged === undefined ? dash : fmt(r.acknowledged, 0),
+    r.stored === undefined ? dash : fmt(r.stored, 0),
+    r.overReserved === undefined ? dash : fmt(r.overReserved, 0),
+  ]);
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')} |`;
+  const sep = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(headers), sep, ...cells.map(line)].join('\n');
+}
+
+function parseArgs(argv: string[]) {
+  const opts = { seconds: 60, concurrency: [4, 16, 64] };
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--(seconds|concurrency|help)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) throw new UsageError(`unknown argument ${argv[i]}`);
+    if (m[1] === 'help') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
+    if (m[1] === 'seconds') {
+      opts.seconds = Number(value);
+      if (!Number.isFinite(opts.seconds) || opts.seconds < 3) throw new UsageError('--seconds must be a number of at least 3');
+    } else {
+      opts.concurrency = value.split(',').map(Number);
+      if (!opts.concurrency.length || opts.concurrency.some((c) => !Number.isInteger(c) || c < 1 || c > 1024)) {
+        throw new UsageError('--concurrency must be a comma-separated list of integers from 1 to 1024');
+      }
+    }
+  }
+  return opts;
+}
+
+class UsageError extends Error {}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function api<T>(base: string, method: string, p: string, body?: unknown, token?: string): Promise<T> {
+  const res = await fetch(`${base}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const iso = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
+
+/** A protective-gown demand near Wuhan that the arranged offers can cover on their own. */
+function demandBody() {
+  return {
+    category: 'protective-gown',
+    quantity: 50 + crypto.randomInt(250),
+    deadline: iso(20 + crypto.randomInt(10)),
+    deliveryLocation: { lat: 30.5 + Math.random() * 0.2, lng: 114.2 + Math.random() * 0.2 },
+    maxPricePerUnit: 20,
+    priority: (['critical', 'high', 'normal'] as const)[crypto.randomInt(3)],
+  };
+}
+
+/**
+ * Waits until the service has finished every request autocannon abandoned when the phase ended: no
+ * Idempotency-Key still pending, and the event log, revisions, demands and matches unchanged for 2 s.
+ */
+async function quiesce(running: Running) {
+  const fingerprint = async () =>
+    JSON.stringify([
+      running.services.eventLog.lastSeq(),
+      await RevisionModel.estimatedDocumentCount(),
+      await DemandModel.estimatedDocumentCount(),
+      await MatchModel.estimatedDocumentCount(),
+      await IdempotencyModel.countDocuments({ state: 'pending' }),
+    ]);
+  let last = '';
+  let stableSince = Date.now();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const f = await fingerprint();
+    if (f !== last) {
+      last = f;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 2000 && (JSON.parse(f) as number[])[4] === 0) {
+      return;
+    }
+    await sleep(250);
+  }
+  console.error('  (the service did not become idle within 60 s; checking anyway)');
+}
+
+/** How many of `ids` exist in the collection of `model`. */
+async function countStored(model: mongoose.Model<any>, ids: string[]) {
+  let found = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500).map((id) => new mongoose.Types.ObjectId(id));
+    found += (await model.find({ _id: { $in: chunk } }, { _id: 1 }).lean()).length;
+  }
+  return found;
+}
+
+type Versioned = { _id: unknown; version?: number } & Record<string, unknown>;
+
+/**
+ * A document as its newest revision says, without writing anything: the service copies a revision onto
+ * its document after claiming it, so a plain read can lag behind (server/db/versioned.ts).
+ */
+async function newest<T extends Versioned>(coll: string, doc: T): Promise<T> {
+  let cur = doc;
+  for (;;) {
+    const next = (await RevisionModel.findById(`${coll}:${String(doc._id)}:${(cur.version ?? 0) + 1}`).lean()) as { state: Record<string, unknown>; version: number } | null;
+    if (!next) return cur;
+    cur = { ...cur, ...next.state, version: next.version } as T;
+  }
+}
+
+type OfferRow = Versioned & { totalUnits: number; reservedUnits: number };
+type MatchRow = Versioned & { offer: unknown; units: number; status: string };
+
+/**
+ * The reservation ledger, by the newest revisions (what the service decides on) and by the stored
+ * documents (what plain reads such as the list endpoints see): offers holding more than they have, by
+ * their own counter or by the units of the matches that reserve them; offers whose counter disagrees
+ * with those matches; confirmations acknowledged but not held; documents behind their newest revision.
+ */
+async function ledgerCheck(confirmedAcks: string[]) {
+  const rawOffers = (await OfferModel.find({}, { totalUnits: 1, reservedUnits: 1, version: 1 }).lean()) as OfferRow[];
+  const rawMatches = (await MatchModel.find({}, { offer: 1, units: 1, status: 1, version: 1 }).lean()) as MatchRow[];
+  const offers = await Promise.all(rawOffers.map((o) => newest('offers', o)));
+  const matches: MatchRow[] = [];
+  for (const m of rawMatches) matches.push(await newest('matches', m));
+  const reserving = (ms: MatchRow[]) => {
+    const held = new Map<string, number>();
+    for (const m of ms) if ((reservingStatuses as readonly string[]).includes(m.status)) held.set(String(m.offer), (held.get(String(m.offer)) ?? 0) + m.units);
+    return held;
+  };
+  const held = reserving(matches);
+  const rawHeld = reserving(rawMatches);
+  let overReserved = 0;
+  const mismatched: string[] = [];
+  for (const [i, o] of offers.entries()) {
+    const id = String(o._id);
+    const raw = rawOffers[i];
+    if (Math.max(o.reservedUnits ?? 0, held.get(id) ?? 0, raw.reservedUnits ?? 0, rawHeld.get(id) ?? 0) > o.totalUnits) overReserved++;
+    if ((o.reservedUnits ?? 0) !== (held.get(id) ?? 0)) {
+      mismatched.push(`offer ${id}: reservedUnits ${o.reservedUnits}, its confirmed matches hold ${held.get(id) ?? 0}, totalUnits ${o.totalUnits}`);
+    }
+  }
+  const byId = new Map(matches.map((m) => [String(m._id), m]));
+  const rawById = new Map(rawMatches.map((m) => [String(m._id), m]));
+  const missing: string[] = [];
+  for (const id of confirmedAcks) {
+    const m = byId.get(id);
+    if (!m || !(reservingStatuses as readonly string[]).includes(m.status)) {
+      const raw = rawById.get(id);
+      missing.push(`match ${id} acknowledged as confirmed: newest revision v${m?.version} ${m?.status}, document v${raw?.version} ${raw?.status}`);
+    }
+  }
+  const stale = {
+    offers: offers.filter((o, i) => o.version !== rawOffers[i].version).length,
+    matches: matches.filter((m, i) => m.version !== rawMatches[i].version).length,
+  };
+  return { offers: offers.length, overReserved, mismatched, missing, stale, reservingMatches: matches.filter((m) => (reservingStatuses as readonly string[]).includes(m.status)).length };
+}
+
+interface World {
+  running: Running;
+  buyers: { token: string }[];
+  supplierTokenByOrg: Map<string, string>;
+}
+
+/**
+ * One phase against Fuchan: every connection loops over POST /api/demands (a rotating buyer, a unique
+ * Idempotency-Key), GET its matches, then two accepts taken from a shared queue that holds, for every
+ * proposal, the supplier's and the buyer's acceptance, so the two parties' calls usually run at once on
+ * different connections and confirmations race for the same offers.
+ */
+async function fuchanPhase(w: World, concurrency: number, seconds: number, phase: number) {
+  const post = new EndpointStats();
+  const get = new EndpointStats();
+  const accept = new EndpointStats();
+  const acked: string[] = [];
+  const confirmed = new Set<string>();
+  const queue: AcceptTask[] = [];
+  let n = 0;
+  let proposed = 0;
+
+  const acceptSpec: AcRequestSpec = {
+    method: 'POST',
+    setupRequest: (req, ctx) => {
+      const task = queue.shift();
+      if (!task) return null; // nothing to accept: back to posting
+      ctx.task = task;
+      ctx.sentAt = performance.now();
+      return { ...req, path: `/api/matches/${task.matchId}/accept`, headers: { authorization: `Bearer ${task.token}` }, body: undefined };
+    },
+    onResponse: (status, body, ctx) => {
+      accept.record(status, ctx);
+      if (status === 200 && (JSON.parse(body) as { status: string }).status === 'confirmed') confirmed.add(ctx.task!.matchId);
+    },
+  };
+  const requests: AcRequestSpec[] = [
+    {
+      method: 'POST',
+      path: '/api/demands',
+      setupRequest: (req, ctx) => {
+        n += 1;
+        const buyer = w.buyers[n % w.buyers.length].token;
+        ctx.buyer = buyer;
+        ctx.demandId = undefined;
+        ctx.sentAt = performance.now();
+        return {
+          ...req,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${buyer}`, 'idempotency-key': `load-${phase}-${n}-${crypto.randomUUID()}` },
+          body: JSON.stringify(demandBody()),
+        };
+      },
+      onResponse: (status, body, ctx) => {
+        post.record(status, ctx);
+        if (status !== 201) return;
+        const id = (JSON.parse(body) as { id: string }).id;
+        acked.push(id);
+        ctx.demandId = id;
+      },
+    },
+    {
+      method: 'GET',
+      setupRequest: (req, ctx) => {
+        if (!ctx.demandId) return null;
+        ctx.sentAt = performance.now();
+        return { ...req, path: `/api/demands/${ctx.demandId}/matches`, headers: { authorization: `Bearer ${ctx.buyer}` } };
+      },
+      onResponse: (status, body, ctx) => {
+        get.record(status, ctx);
+        if (status !== 200) return;
+        const { items } = JSON.parse(body) as { items: { id: string; status: string; supplierOrgId: string }[] };
+        if (items.length) proposed++;
+        for (const m of items) {
+          if (m.status !== 'proposed') continue;
+          queue.push({ matchId: m.id, token: w.supplierTokenByOrg.get(m.supplierOrgId)! }, { matchId: m.id, token: ctx.buyer! });
+        }
+      },
+    },
+    acceptSpec,
+    acceptSpec,
+  ];
+
+  const result = await autocannon({ url: w.running.url, connections: concurrency, duration: seconds, timeout: 30, requests });
+  await quiesce(w.running);
+  const stored = await countStored(DemandModel, acked);
+  const reservations = await ledgerCheck([...confirmed]);
+  const missingConfirmed = reservations.missing.length;
+  const rows: Row[] = [
+    { endpoint: 'Fuchan (all calls)', concurrency, seconds: result.duration, stats: EndpointStats.merge([post, get, accept]), errors: result.errors, overReserved: reservations.overReserved },
+    { endpoint: '  POST /api/demands', concurrency, seconds: result.duration, stats: post, acknowledged: acked.length, stored },
+    { endpoint: '  GET /api/demands/:id/matches', concurrency, seconds: result.duration, stats: get },
+    {
+      endpoint: '  POST /api/matches/:id/accept',
+      concurrency,
+      seconds: result.duration,
+      stats: accept,
+      acknowledged: confirmed.size,
+      stored: confirmed.size - missingConfirmed,
+    },
+  ];
+  return { rows, missing: acked.length - stored + missingConfirmed, reservations, errors: result.errors, timeouts: result.timeouts, leftInQueue: queue.length, proposed, looked: get.count((x) => x === 200) };
+}
+
+/** The baseline: a bare Express 5 app that inserts the JSON body with one Mongoose create. */
+async function startBare(): Promise<{ url: string; server: http.Server; model: mongoose.Model<any> }> {
+  const model =
+    mongoose.models.BenchBare ?? mongoose.model('BenchBare', new mongoose.Schema({}, { strict: false, versionKey: false }), 'bench_bare');
+  const app = express();
+  app.use(express.json());
+  app.post('/bare', async (req, res) => {
+    const doc = await model.create(req.body);
+    res.status(201).json({ id: String(doc._id) });
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, server, model };
+}
+
+async function barePhase(bare: Awaited<ReturnType<typeof startBare>>, concurrency: number, seconds: number) {
+  const stats = new EndpointStats();
+  const acked: string[] = [];
+  const requests: AcRequestSpec[] = [
+    {
+      method: 'POST',
+      path: '/bare',
+      setupRequest: (req, ctx) => {
+        ctx.sentAt = performance.now();
+        return { ...req, headers: { 'content-type': 'application/json' }, body: JSON.stringify(demandBody()) };
+      },
+      onResponse: (status, body, ctx) => {
+        stats.record(status, ctx);
+        if (status === 201) acked.push((JSON.parse(body) as { id: string }).id);
+      },
+    },
+  ];
+  const result = await autocannon({ url: bare.url, connections: concurrency, duration: seconds, timeout: 30, requests });
+  await sleep(500);
+  const stored = await countStored(bare.model, acked);
+  const row: Row = { endpoint: 'bare POST /bare', concurrency, seconds: result.duration, stats, errors: result.errors, acknowledged: acked.length, stored };
+  return { row, missing: acked.length - stored };
+}
+
+/** Suppliers with gown offers of different sizes and prices, and buyers, all through the API. */
+async function arrange(running: Running): Promise<World> {
+  const org = (i: number, role: string) => ({
+    email: `load-${role}-${i}-${process.pid}@bench.test`,
+    password: PASSWORD,
+    name: `Load ${role} ${i}`,
+    role,
+    organization: { name: `Load ${role} ${i}`, region: 'Hubei', location: { lat: 30.5 + i * 0.01, lng: 114.3 }, certifications: role === 'supplier' ? ['iso-13485'] : [] },
+  });
+  type Session = { token: string; user: { organization: { id: string } } };
+  const suppliers: Session[] = [];
+  for (let i = 0; i < SUPPLIERS; i++) suppliers.push(await api<Session>(running.url, 'POST', '/api/auth/register', org(i, 'supplier')));
+  const buyers: Session[] = [];
+  for (let i = 0; i < BUYERS; i++) buyers.push(await api<Session>(running.url, 'POST', '/api/auth/register', org(i, 'buyer')));
+  // two offers each: a small one that runs out during the run and a large one, so proposals and
+  // confirmations concentrate on a few offer documents and some of them fill up
+  for (const [i, s] of suppliers.entries()) {
+    for (const unitsPerDay of [200 + 100 * i, 20_000]) {
+      await api(running.url, 'POST', '/api/offers', {
+        products: [{ category: 'protective-gown', unitsPerDay }],
+        capabilities: ['sewing', 'heat-sealing'],
+        availableFrom: iso(0),
+        availableTo: iso(30),
+        minOrderUnits: 1,
+        pricePerUnit: 8 + i,
+        certifications: ['iso-13485', 'gb-19082'],
+      }, s.token);
+    }
+  }
+  return {
+    running,
+    buyers,
+    supplierTokenByOrg: new Map(suppliers.map((s) => [s.user.organization.id, s.token])),
+  };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const phaseSeconds = Math.max(1, Math.round(opts.seconds / opts.concurrency.length));
+  const started = Date.now();
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    while (cleanups.length) {
+      const fn = cleanups.pop()!;
+      await Promise.race([fn().catch((e: Error) => console.error(`cleanup: ${e.message}`)), sleep(20_000)]);
+    }
+  };
+  const hardLimit = setTimeout(() => {
+    console.error(`load: hard time limit reached; cleaning up and exiting.`);
+    void cleanup().finally(() => process.exit(3));
+  }, (opts.seconds * 2 + 300) * 1000);
+  hardLimit.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      console.error(`load: ${sig}; cleaning up...`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuchan-load-'));
+    cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+    let mongodbUri: string | undefined;
+    if (process.env.MONGODB_URI) {
+      const u = new URL(process.env.MONGODB_URI);
+      u.pathname = `/fuchan_bench_load_${process.pid}`; // a throw-away database, never the configured one
+      mongodbUri = u.toString();
+    }
+    const config = loadConfig({
+      FUCHAN_DATA_DIR: dataDir,
+      FUCHAN_CACHE_DIR: path.join(repoRoot, '.cache'),
+      FUCHAN_DEMO: 'false',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BCRYPT_ROUNDS: '4',
+      RATE_LIMIT_WRITE_PER_MINUTE: '10000000',
+      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+      ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}),
+    });
+    const running = await start(config);
+    cleanups.push(() => running.stop());
+    if (mongodbUri) cleanups.push(async () => void (await mongoose.connection.db?.dropDatabase()));
+    const db = running.embedded ? `embedded FerretDB (SQLite) in ${dataDir}` : 'MONGODB_URI (a throw-away database)';
+    console.log(`# Fuchan load: ${opts.concurrency.join(', ')} connections, ${phaseSeconds} s each, against ${db}`);
+    console.log(`${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}; service, baseline and autocannon share this process.\n`);
+
+    const w = await arrange(running);
+    const bare = await startBare();
+    cleanups.push(() => new Promise<void>((r) => bare.server.close(() => r())));
+
+    const rows: Row[] = [];
+    const ratios: string[] = [];
+    const notes: string[] = [];
+    let missing = 0;
+    let overReserved = 0;
+    for (const [i, c] of opts.concurrency.entries()) {
+      const f = await fuchanPhase(w, c, phaseSeconds, i);
+      const b = await barePhase(bare, c, phaseSeconds);
+      rows.push(...f.rows, b.row);
+      missing += f.missing + b.missing;
+      overReserved = Math.max(overReserved, f.reservations.overReserved);
+      const all = f.rows[0];
+      const posts = f.rows[1];
+      const rps = (r: Row) => r.stats.requests / r.seconds;
+      const p99 = (r: Row) => percentile(r.stats.latencies, 99);
+      ratios.push(
+        `c=${c}: req/s Fuchan ÷ bare = ${fmt(rps(all) / rps(b.row), 3)} (all calls), ${fmt(rps(posts) / rps(b.row), 3)} (POST /api/demands only); ` +
+          `p99 Fuchan ÷ bare = ${fmt(p99(posts) / p99(b.row), 1)} (POST /api/demands), ${fmt(p99(all) / p99(b.row), 1)} (all calls)`,
+      );
+      notes.push(
+        `c=${c}: ${f.proposed} of ${f.looked} demands looked at had a proposal; ${f.reservations.offers} offers, ${f.reservations.reservingMatches} confirmed matches, ${f.reservations.mismatched.length} offers whose reservedUnits differ from their confirmed matches${f.reservations.mismatched.map((m) => ` (${m})`).join('')}; ` +
+          `${f.reservations.missing.length} confirmations acknowledged but not held${f.reservations.missing.map((m) => ` (${m})`).join('')}; ` +
+          `documents behind their newest revision: ${f.reservations.stale.offers} offers, ${f.reservations.stale.matches} matches; ` +
+          `${f.errors} transport errors (${f.timeouts} timeouts); ${f.leftInQueue} acceptances still queued at the end`,
+      );
+      console.error(`  phase c=${c} done after ${fmt((Date.now() - started) / 1000, 0)} s`);
+    }
+
+    console.log(tableOf(rows));
+    console.log('\nFuchan vs bare insert:');
+    for (const r of ratios) console.log(`- ${r}`);
+    console.log('\nChecks (cumulative over the run):');
+    for (const n of notes) console.log(`- ${n}`);
+    console.log(
+      `\n"acknowledged"/"stored": for POST rows the 201 ids and how many of them the database holds; for accept, the matches acknowledged as confirmed and how many the database holds as confirmed. ` +
+        `"other": any status but 2xx/409/429, plus transport errors and timeouts.`,
+    );
+    const ok = missing === 0 && overReserved === 0;
+    console.log(`\nResult: ${missing} acknowledged writes missing, ${overReserved} over-reserved offers: ${ok ? 'PASS' : 'FAIL'} (finished in ${fmt((Date.now() - started) / 1000, 0)} s)`);
+    process.exitCode = ok ? 0 : 1;
+  } finally {
+    await cleanup();
+    clearTimeout(hardLimit);
+  }
+  // drivers or timers left by libraries must not keep a finished benchmark alive
+  setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`${err.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error('load failed:', err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
