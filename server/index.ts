@@ -143,15 +143,19 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     log.info('Socket.IO fans out through Redis.');
   }
 
+  let stopping: Promise<void> | null = null;
+
   // coverage:updated, at most once a second, after anything that changes it
   let coverageTimer: NodeJS.Timeout | null = null;
   let coverageDirty = false;
+  let coverageRun: Promise<unknown> = Promise.resolve();
   const flushCoverage = async () => {
     coverageDirty = false;
     try {
-      await publisher.coverage(await services.coverage.get());
+      coverageRun = services.coverage.get().then((c) => publisher.coverage(c));
+      await coverageRun;
     } catch (err) {
-      log.warn('coverage update failed', err);
+      if (!stopping) log.warn('coverage update failed', err);
     }
     // the timer stays set while computing, so runs never overlap; changes meanwhile get one more run
     coverageTimer = coverageDirty ? setTimeout(() => void flushCoverage(), 1000) : null;
@@ -180,13 +184,13 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   const port = (server.address() as { port: number }).port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
 
-  let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(monitor);
       mongoose.connection.off('disconnected', onDisconnected);
       clearInterval(sweeper);
       if (coverageTimer) clearTimeout(coverageTimer);
+      await coverageRun.catch(() => undefined);
       eventLog.stopTailing();
       const closed = new Promise<void>((r) => server.close(() => r()));
       // a connection whose request is still arriving counts as idle: give it a moment before closing idle ones

@@ -160,7 +160,9 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
 
   deps.eventLog.onAppended((doc) => {
     const { type, payload } = toLoggedEvent(doc);
-    io.to(eventRooms(doc)).emit(type, payload as never);
+    // every instance computes coverage for its own coordinators: sending it through Redis would duplicate it
+    if (type === 'coverage:updated') io.local.to(COORDINATORS).emit(type, payload as never);
+    else io.to(eventRooms(doc)).emit(type, payload as never);
   });
 
   return io;
