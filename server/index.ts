@@ -129,7 +129,15 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     clientDir: path.resolve(here, '../client/dist'),
   });
   const server = http.createServer(app);
-  const io = createRealtime(server, { auth, eventLog, log, corsOrigins: config.corsOrigins });
+  const io = createRealtime(server, {
+    auth,
+    eventLog,
+    log,
+    corsOrigins: config.corsOrigins,
+    onCoordinatorConnected: () => {
+      if (coverageStale) scheduleCoverage();
+    },
+  });
 
   let redisClients: ReturnType<typeof createClient>[] = [];
   if (config.redisUrl) {
@@ -144,6 +152,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   }
 
   let stopping: Promise<void> | null = null;
+  /** Changes happened while no coordinator was connected here. */
+  let coverageStale = false;
 
   // coverage:updated, at most once a second, after anything that changes it
   let coverageTimer: NodeJS.Timeout | null = null;
@@ -162,7 +172,9 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   };
   // only worth computing while a coordinator is connected here (each instance serves its own)
   const scheduleCoverage = () => {
+    coverageStale = true;
     if (!(io.of('/').adapter.rooms.get('coordinators')?.size ?? 0)) return;
+    coverageStale = false;
     coverageDirty = true;
     coverageTimer ??= setTimeout(() => void flushCoverage(), 1000);
   };

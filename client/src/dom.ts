@@ -93,22 +93,6 @@ export function replace(container: Element, ...children: Child[]) {
   }
 }
 
-/**
- * Coalesces bursts (a replay of hundreds of events) into one call. A timer rather than an animation
- * frame, so pages in the background still catch up.
- */
-export function batched(fn: () => void, ms = 30): () => void {
-  let queued = false;
-  return () => {
-    if (queued) return;
-    queued = true;
-    setTimeout(() => {
-      queued = false;
-      fn();
-    }, ms);
-  };
-}
-
 let idCounter = 0;
 /** A page-unique id for label/for pairs. */
 export function uid(prefix = 'f'): string {

@@ -80,6 +80,8 @@ export interface RealtimeDeps {
   log: Logger;
   corsOrigins: string[];
   eventsPerSecond?: number;
+  /** Called when a coordinator connects (coverage computed while none was listening is due). */
+  onCoordinatorConnected?: () => void;
 }
 
 /**
@@ -110,7 +112,10 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
   io.on('connection', (socket: FuchanSocket) => {
     const d = socket.data;
     const isCoordinator = d.role === 'coordinator' || d.role === 'admin';
-    if (isCoordinator) void socket.join([COORDINATORS, ...coordinatorRooms(d.filter)]);
+    if (isCoordinator) {
+      void socket.join([COORDINATORS, ...coordinatorRooms(d.filter)]);
+      deps.onCoordinatorConnected?.();
+    }
     if (d.organizationId) void socket.join(orgRoom(d.organizationId));
     const allow = rateLimiter(deps.eventsPerSecond ?? 20, (deps.eventsPerSecond ?? 20) * 2);
 

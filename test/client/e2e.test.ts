@@ -51,6 +51,7 @@ describe('browser client (end to end)', function () {
     const page = await ctx.newPage();
     page.setDefaultTimeout(20_000);
     page.on('dialog', (d) => void d.accept());
+    if (process.env.FUCHAN_E2E_CONSOLE) page.on('console', (m) => console.log(`      [page] ${m.text()}`));
     return page;
   }
 

@@ -1,0 +1,306 @@
+import { catalog, findCategory } from '../../../models/catalog';
+import { PrioritySchema, type Priority } from '../../../models/common.schema';
+import { DemandInputSchema, type Demand } from '../../../models/demand.schema';
+import { findProvince, provinces } from '../../../models/provinces';
+import { api, ApiError } from '../api';
+import { h, replace } from '../dom';
+import { checkboxGroup, dateToIso, daysFromToday, ErrorSlots, errorText, field, numberValue, serverErrors, zodErrors } from '../forms';
+import { byLabel, categoryName, certificationName, fmtDate, fmtMoney, fmtRelative, fmtUnits, lang, t, type Key } from '../i18n';
+import { isOpenMatch, proposedUnitsOf, store, type Topic } from '../store';
+import { matchList, nearMisses } from './matches';
+import type { Live } from '../live';
+import { toast } from './shell';
+import { stackBar } from './supplier';
+import { loadMatchesFor, pool, type Workspace } from './workspace';
+
+interface Draft {
+  category: string;
+  quantity: string;
+  deadline: string;
+  /** '' for the organization's own site, else a province id (its capital). */
+  deliverTo: string;
+  requiredCertifications: Set<string>;
+  maxPricePerUnit: string;
+  priority: Priority;
+}
+
+function freshDraft(): Draft {
+  return { category: '', quantity: '', deadline: daysFromToday(14), deliverTo: '', requiredCertifications: new Set(), maxPricePerUnit: '', priority: 'normal' };
+}
+
+/** The buyer workspace: post demands, follow each one's coverage, accept or decline the proposed suppliers. */
+export function buyerView(live: Live): Workspace {
+  const el = h('main', { class: 'workspace buyer', id: 'main', testid: 'buyer-workspace' });
+  const formCard = h('section', { class: 'card form-card', testid: 'demand-form-card' });
+  const listHost = h('section', { class: 'list-col', testid: 'demand-list' });
+  let draft = freshDraft();
+  let formOpen = false;
+  let loaded = false;
+
+  function deliveryPoint(): { lat: number; lng: number } | undefined {
+    if (!draft.deliverTo) return store.user?.organization?.location;
+    const p = findProvince(draft.deliverTo);
+    return p ? { lat: p.capital.lat, lng: p.capital.lng } : undefined;
+  }
+
+  function renderForm() {
+    const errors = new ErrorSlots();
+    const cat = h(
+      'select',
+      {
+        key: 'demand-category',
+        testid: 'demand-category',
+        onchange: (e: Event) => {
+          draft.category = (e.target as HTMLSelectElement).value;
+          renderForm();
+        },
+      },
+      h('option', { value: '' }, '—'),
+      byLabel(catalog.categories, (c) => c.name[lang()]).map((c) => h('option', { value: c.id, selected: draft.category === c.id }, c.name[lang()])),
+    );
+    const category = findCategory(draft.category);
+    const quantity = h('input', { type: 'number', min: 1, step: 1, inputMode: 'numeric', value: draft.quantity, key: 'demand-quantity', testid: 'demand-quantity', oninput: (e: Event) => (draft.quantity = (e.target as HTMLInputElement).value) });
+    const deadline = h('input', { type: 'date', value: draft.deadline, key: 'demand-deadline', testid: 'demand-deadline', oninput: (e: Event) => (draft.deadline = (e.target as HTMLInputElement).value) });
+    const org = store.user?.organization;
+    const deliverTo = h(
+      'select',
+      {
+        key: 'demand-deliver-to',
+        testid: 'demand-deliver-to',
+        onchange: (e: Event) => {
+          draft.deliverTo = (e.target as HTMLSelectElement).value;
+          renderForm();
+        },
+      },
+      h('option', { value: '' }, `${t('demand.ownSite')}${org ? ` (${findProvince(org.region)?.name[lang()] ?? ''})` : ''}`),
+      byLabel(provinces, (p) => p.name[lang()]).map((p) => h('option', { value: p.id, selected: draft.deliverTo === p.id }, `${p.name[lang()]} · ${p.capital[lang()]}`)),
+    );
+    const place = draft.deliverTo ? findProvince(draft.deliverTo)?.capital[lang()] ?? '' : t('demand.ownSite');
+    const maxPrice = h('input', { type: 'number', min: 0, step: '0.01', inputMode: 'decimal', value: draft.maxPricePerUnit, key: 'demand-max-price', testid: 'demand-max-price', oninput: (e: Event) => (draft.maxPricePerUnit = (e.target as HTMLInputElement).value) });
+    const priority = h(
+      'select',
+      { key: 'demand-priority', testid: 'demand-priority', onchange: (e: Event) => (draft.priority = (e.target as HTMLSelectElement).value as Priority) },
+      PrioritySchema.options.map((p) => h('option', { value: p, selected: draft.priority === p }, t(`priority.${p}` as Key))),
+    );
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'demand-submit' }, t('demand.submit'));
+    const form = h(
+      'form',
+      {
+        class: 'form',
+        testid: 'demand-form',
+        noValidate: true,
+        onsubmit: async (ev: SubmitEvent) => {
+          ev.preventDefault();
+          const body = {
+            category: draft.category,
+            quantity: numberValue(draft.quantity),
+            deadline: dateToIso(draft.deadline, 'end'),
+            deliveryLocation: deliveryPoint(),
+            requiredCertifications: [...draft.requiredCertifications],
+            maxPricePerUnit: numberValue(draft.maxPricePerUnit),
+            priority: draft.priority,
+          };
+          const parsed = DemandInputSchema.safeParse(body);
+          if (!parsed.success) {
+            errors.show(zodErrors(parsed.error, body), t('err.fixFields'))?.focus();
+            return;
+          }
+          errors.clear();
+          submit.disabled = true;
+          submit.textContent = t('common.working');
+          try {
+            const demand = await api.createDemand(parsed.data);
+            store.putDemand(demand);
+            toast(t('demand.posted'));
+            draft = freshDraft();
+            formOpen = false;
+            renderForm();
+            void loadMatchesFor('demand', demand.id);
+          } catch (e) {
+            errors.show(e instanceof ApiError ? serverErrors(e.details) : new Map(), errorText(e))?.focus();
+            submit.disabled = false;
+            submit.textContent = t('demand.submit');
+          }
+        },
+      },
+      field(errors, 'category', t('demand.category'), cat),
+      h(
+        'div',
+        { class: 'row2' },
+        field(errors, 'quantity', t('demand.quantity'), quantity, { hint: category ? category.unit[lang()] : undefined }),
+        field(errors, 'deadline', t('demand.deadline'), deadline),
+      ),
+      field(errors, 'deliveryLocation', t('demand.deliverTo'), deliverTo, { hint: t('demand.deliveryPoint', { place }) }),
+      h('div', { class: 'row2' }, field(errors, 'priority', t('demand.priority'), priority), field(errors, 'maxPricePerUnit', t('demand.maxPrice'), maxPrice, { optional: true })),
+      checkboxGroup(
+        errors,
+        'requiredCertifications',
+        t('demand.requiredCerts'),
+        byLabel(
+          catalog.certifications.map((c) => ({ id: c.id, label: c.name[lang()] })),
+          (c) => c.label,
+        ),
+        draft.requiredCertifications,
+        {
+          testid: 'demand-certs',
+          optional: true,
+          hint: category?.certifications.length ? t('demand.categoryCerts', { certs: category.certifications.map(certificationName).join(lang() === 'zh' ? '、' : ', ') }) : undefined,
+        },
+      ),
+      errors.summary,
+      h('div', { class: 'form-actions' }, submit),
+    );
+    const shown = formOpen || (loaded && store.demands.size === 0);
+    replace(
+      formCard,
+      h(
+        'details',
+        {
+          class: 'form-toggle',
+          open: shown,
+          // the element also fires "toggle" for the state it was drawn with: only a change is the user's
+          ontoggle: (e: Event) => {
+            const open = (e.target as HTMLDetailsElement).open;
+            if (open !== shown) formOpen = open;
+          },
+        },
+        h('summary', { key: 'demand-form-summary', testid: 'demand-form-toggle' }, h('h2', null, t('demand.postTitle'))),
+        form,
+      ),
+    );
+  }
+
+  function demandCard(d: Demand): HTMLElement {
+    const matches = store.matchesOfDemand(d.id);
+    const confirmed = d.confirmedUnits;
+    const delivered = d.deliveredUnits;
+    const proposed = d.status === 'open' ? proposedUnitsOf(matches) : 0;
+    const short = Math.max(0, d.quantity - confirmed - proposed);
+    const live = matches.filter(isOpenMatch);
+    const misses = store.nearMisses.get(d.id) ?? [];
+    const overdue = new Date(d.deadline).getTime() < Date.now();
+    return h(
+      'article',
+      { class: `card demand-card status-${d.status}`, testid: 'demand-card', dataset: { demandId: d.id, status: d.status } },
+      h(
+        'header',
+        { class: 'card-head' },
+        h('h3', null, categoryName(d.category)),
+        h('span', { class: `badge priority-${d.priority}` }, t(`priority.${d.priority}` as Key)),
+        h('span', { class: `badge posting-${d.status}`, testid: 'demand-status' }, t(`offer.status.${d.status}` as Key)),
+      ),
+      h(
+        'p',
+        { class: 'demand-line' },
+        h('strong', { class: 'qty' }, fmtUnits(d.quantity, d.category)),
+        ' · ',
+        h('span', { class: { deadline: true, overdue }, testid: 'demand-deadline-text' }, t('demand.deadlineIs', { date: fmtDate(d.deadline) }), ` (${fmtRelative(d.deadline)})`),
+      ),
+      d.requiredCertifications.length || d.maxPricePerUnit !== null
+        ? h(
+            'p',
+            { class: 'chips' },
+            d.requiredCertifications.map((c) => h('span', { class: 'chip chip-cert' }, certificationName(c))),
+            d.maxPricePerUnit !== null ? h('span', { class: 'chip' }, `${t('demand.maxPrice')}: ${fmtMoney(d.maxPricePerUnit)}`) : null,
+          )
+        : null,
+      stackBar(
+        [
+          { key: 'delivered', label: t('demand.delivered'), value: Math.min(delivered, confirmed), cls: 'seg-delivered' },
+          { key: 'confirmed', label: t('demand.confirmed'), value: Math.max(0, confirmed - delivered), cls: 'seg-confirmed' },
+          { key: 'proposed', label: t('demand.proposed'), value: proposed, cls: 'seg-proposed' },
+          { key: 'short', label: t('demand.short'), value: short, cls: 'seg-short' },
+        ],
+        d.quantity,
+        'demand-progress',
+      ),
+      h('h4', { class: 'sub' }, t('demand.suppliers')),
+      matchList(matches, 'buyer', d.id, renderList, t('demand.noMatches')),
+      !live.length && misses.length ? h('div', { class: 'near' }, h('h4', { class: 'sub' }, t('demand.nearMisses')), nearMisses(misses)) : null,
+      d.status === 'open'
+        ? h(
+            'div',
+            { class: 'card-actions' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-sm btn-danger',
+                testid: 'demand-withdraw',
+                key: `demand-withdraw:${d.id}`,
+                onclick: async () => {
+                  if (!window.confirm(t('demand.withdrawConfirm'))) return;
+                  try {
+                    store.putDemand(await api.withdrawDemand(d.id));
+                    toast(t('demand.withdrawn'));
+                  } catch (e) {
+                    toast(errorText(e), 'error');
+                  }
+                },
+              },
+              t('common.withdraw'),
+            ),
+          )
+        : null,
+    );
+  }
+
+  function renderList() {
+    const demands = [...store.demands.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    replace(
+      listHost,
+      h('h2', { class: 'col-title' }, t('demand.mine')),
+      !loaded ? h('p', { class: 'empty' }, t('app.loading')) : demands.length === 0 ? h('p', { class: 'empty', testid: 'no-demands' }, t('demand.none')) : demands.map(demandCard),
+    );
+  }
+
+  // near misses are not pushed: refresh them for open demands that nothing fits, after changes settle
+  let missTimer: ReturnType<typeof setTimeout> | null = null;
+  function refreshNearMissesSoon() {
+    if (missTimer) clearTimeout(missTimer);
+    missTimer = setTimeout(() => {
+      missTimer = null;
+      const uncovered = [...store.demands.values()].filter((d) => d.status === 'open' && !store.matchesOfDemand(d.id).some(isOpenMatch));
+      void pool(uncovered.slice(0, 20), 3, (d) => loadMatchesFor('demand', d.id));
+    }, 1500);
+  }
+
+  async function load() {
+    try {
+      const page = await api.listDemands({ limit: 200 });
+      for (const d of page.items) store.putDemand(d);
+      loaded = true;
+      renderForm();
+      renderList();
+      const active = page.items.filter((d) => d.status !== 'withdrawn');
+      await pool(active, 4, (d) => loadMatchesFor('demand', d.id));
+      // once the first resync is applied, ask again: the server's lists are the last word on which matches exist
+      await live.synced();
+      await pool(active, 4, (d) => loadMatchesFor('demand', d.id));
+    } catch (e) {
+      loaded = true;
+      toast(errorText(e), 'error');
+      renderList();
+    }
+  }
+
+  const render = () => {
+    renderForm();
+    renderList();
+  };
+  el.append(formCard, listHost);
+  render();
+  void load();
+  return {
+    el,
+    render,
+    onChange(topics: Set<Topic>) {
+      if (topics.has('demands') || topics.has('matches') || topics.has('nearMisses')) renderList();
+      if (loaded && (topics.has('demands') || topics.has('matches'))) refreshNearMissesSoon();
+      if (topics.has('user')) renderForm();
+    },
+    destroy() {
+      if (missTimer) clearTimeout(missTimer);
+    },
+  };
+}

@@ -1,0 +1,454 @@
+import { catalog, findCategory } from '../../../models/catalog';
+import { OfferInputSchema, OfferPatchSchema, type Offer, type OfferInput, type OfferPatch } from '../../../models/offer.schema';
+import { api, ApiError } from '../api';
+import { h, replace } from '../dom';
+import {
+  checkboxGroup,
+  dateInputValue,
+  dateToIso,
+  daysFromToday,
+  ErrorSlots,
+  errorText,
+  field,
+  numberValue,
+  serverErrors,
+  zodErrors,
+} from '../forms';
+import { byLabel, capabilityName, categoryName, certificationName, fmtDate, fmtInt, fmtMoney, fmtUnits, lang, t, type Key } from '../i18n';
+import { proposedUnitsOf, store, type Topic } from '../store';
+import { matchList } from './matches';
+import type { Live } from '../live';
+import { toast } from './shell';
+import { loadMatchesFor, pool, type Workspace } from './workspace';
+
+interface Draft {
+  editingId: string | null;
+  products: { category: string; unitsPerDay: string }[];
+  capabilities: Set<string>;
+  availableFrom: string;
+  availableTo: string;
+  minOrderUnits: string;
+  pricePerUnit: string;
+  conversionLeadDays: string;
+  certifications: Set<string>;
+}
+
+function freshDraft(): Draft {
+  return {
+    editingId: null,
+    products: [{ category: '', unitsPerDay: '' }],
+    capabilities: new Set(),
+    availableFrom: daysFromToday(0),
+    availableTo: daysFromToday(30),
+    minOrderUnits: '',
+    pricePerUnit: '',
+    conversionLeadDays: '',
+    certifications: new Set(store.user?.organization?.certifications ?? []),
+  };
+}
+
+function draftOf(o: Offer): Draft {
+  return {
+    editingId: o.id,
+    products: o.products.map((p) => ({ category: p.category, unitsPerDay: String(p.unitsPerDay) })),
+    capabilities: new Set(o.capabilities),
+    availableFrom: dateInputValue(new Date(o.availableFrom)),
+    availableTo: dateInputValue(new Date(o.availableTo)),
+    minOrderUnits: o.minOrderUnits > 1 ? String(o.minOrderUnits) : '',
+    pricePerUnit: o.pricePerUnit === null ? '' : String(o.pricePerUnit),
+    conversionLeadDays: o.conversionLeadDays > 0 ? String(o.conversionLeadDays) : '',
+    certifications: new Set(o.certifications),
+  };
+}
+
+/** A stacked bar of parts of a whole, with a legend; each part carries its number for tests. */
+export function stackBar(
+  parts: { key: string; label: string; value: number; cls: string }[],
+  total: number,
+  testid: string,
+  format: (n: number) => string = fmtInt,
+): HTMLElement {
+  const safe = Math.max(total, 1);
+  return h(
+    'div',
+    { class: 'stack', testid, dataset: Object.fromEntries([['total', total], ...parts.map((p) => [p.key, p.value])]) },
+    h(
+      'div',
+      { class: 'stack-bar', attrs: { 'aria-hidden': 'true' } },
+      parts.map((p) => (p.value > 0 ? h('span', { class: `seg ${p.cls}`, style: `width:${Math.max(0.8, (p.value / safe) * 100).toFixed(2)}%` }) : null)),
+    ),
+    h(
+      'ul',
+      { class: 'stack-legend' },
+      parts.map((p) => h('li', { dataset: { part: p.key } }, h('span', { class: `swatch ${p.cls}`, attrs: { 'aria-hidden': 'true' } }), `${p.label} `, h('strong', null, format(p.value)))),
+    ),
+  );
+}
+
+/** The supplier workspace: post and edit capacity, see committed / proposed / free units, act on proposals. */
+export function supplierView(live: Live): Workspace {
+  const el = h('main', { class: 'workspace supplier', id: 'main', testid: 'supplier-workspace' });
+  const formCard = h('section', { class: 'card form-card', testid: 'offer-form-card' });
+  const listHost = h('section', { class: 'list-col', testid: 'offer-list' });
+  let draft = freshDraft();
+  let formOpen = false;
+  let loaded = false;
+
+  function renderForm() {
+    const errors = new ErrorSlots();
+    const editing = draft.editingId !== null;
+    const productRows = draft.products.map((p, i) => {
+      const cat = h(
+        'select',
+        {
+          key: `prod-cat-${i}`,
+          testid: `offer-category-${i}`,
+          onchange: (e: Event) => {
+            p.category = (e.target as HTMLSelectElement).value;
+            renderForm();
+          },
+        },
+        h('option', { value: '' }, '—'),
+        byLabel(catalog.categories, (c) => c.name[lang()]).map((c) => h('option', { value: c.id, selected: p.category === c.id }, c.name[lang()])),
+      );
+      const units = h('input', {
+        type: 'number',
+        min: 1,
+        step: 1,
+        inputMode: 'numeric',
+        value: p.unitsPerDay,
+        key: `prod-units-${i}`,
+        testid: `offer-units-${i}`,
+        oninput: (e: Event) => (p.unitsPerDay = (e.target as HTMLInputElement).value),
+      });
+      const needs = findCategory(p.category)?.capabilities.filter((c) => !draft.capabilities.has(c)) ?? [];
+      return h(
+        'div',
+        { class: 'product-row', testid: 'offer-product-row' },
+        field(errors, `products.${i}.category`, t('offer.category'), cat, { class: 'grow' }),
+        field(errors, `products.${i}.unitsPerDay`, t('offer.unitsPerDay'), units, {
+          class: 'narrow',
+          hint: p.category ? findCategory(p.category)?.unit[lang()] : undefined,
+        }),
+        draft.products.length > 1
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-sm btn-ghost remove',
+                key: `prod-remove-${i}`,
+                attrs: { 'aria-label': `${t('offer.removeProduct')} ${i + 1}` },
+                onclick: () => {
+                  draft.products.splice(i, 1);
+                  renderForm();
+                },
+              },
+              '×',
+            )
+          : null,
+        needs.length
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-link add-needed',
+                key: `prod-needs-${i}`,
+                testid: `offer-add-needed-${i}`,
+                onclick: () => {
+                  for (const c of needs) draft.capabilities.add(c);
+                  renderForm();
+                },
+              },
+              `+ ${t('offer.addNeeded', { product: categoryName(p.category) })}: ${needs.map(capabilityName).join(lang() === 'zh' ? '、' : ', ')}`,
+            )
+          : null,
+      );
+    });
+    const input = (k: 'minOrderUnits' | 'pricePerUnit' | 'conversionLeadDays', testid: string, step: string) =>
+      h('input', { type: 'number', min: 0, step, inputMode: step === '1' ? 'numeric' : 'decimal', value: draft[k], key: testid, testid, oninput: (e: Event) => (draft[k] = (e.target as HTMLInputElement).value) });
+    const date = (k: 'availableFrom' | 'availableTo', testid: string) =>
+      h('input', { type: 'date', value: draft[k], key: testid, testid, oninput: (e: Event) => (draft[k] = (e.target as HTMLInputElement).value) });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'offer-submit' }, editing ? t('offer.saveChanges') : t('offer.submit'));
+
+    const form = h(
+      'form',
+      {
+        class: 'form',
+        testid: 'offer-form',
+        noValidate: true,
+        onsubmit: async (ev: SubmitEvent) => {
+          ev.preventDefault();
+          const body = {
+            products: draft.products.map((p) => ({ category: p.category, unitsPerDay: numberValue(p.unitsPerDay) })),
+            capabilities: [...draft.capabilities],
+            availableFrom: dateToIso(draft.availableFrom, 'start'),
+            availableTo: dateToIso(draft.availableTo, 'end'),
+            minOrderUnits: numberValue(draft.minOrderUnits),
+            pricePerUnit: numberValue(draft.pricePerUnit),
+            conversionLeadDays: numberValue(draft.conversionLeadDays),
+            certifications: [...draft.certifications],
+          };
+          const parsed = editing ? OfferPatchSchema.safeParse(body) : OfferInputSchema.safeParse(body);
+          if (!parsed.success) {
+            errors.show(zodErrors(parsed.error, body), t('err.fixFields'))?.focus();
+            return;
+          }
+          errors.clear();
+          submit.disabled = true;
+          submit.textContent = t('common.working');
+          try {
+            const offer = editing ? await api.updateOffer(draft.editingId!, parsed.data as OfferPatch) : await api.createOffer(parsed.data as OfferInput);
+            store.putOffer(offer);
+            toast(editing ? t('offer.updated') : t('offer.posted'));
+            draft = freshDraft();
+            formOpen = false;
+            renderForm();
+            void loadMatchesFor('offer', offer.id);
+          } catch (e) {
+            errors.show(e instanceof ApiError ? serverErrors(e.details) : new Map(), errorText(e))?.focus();
+            submit.disabled = false;
+            submit.textContent = editing ? t('offer.saveChanges') : t('offer.submit');
+          }
+        },
+      },
+      h(
+        'fieldset',
+        { class: 'group' },
+        h('legend', null, t('offer.products')),
+        productRows,
+        errors.slot('products'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-sm',
+            key: 'prod-add',
+            testid: 'offer-add-product',
+            disabled: draft.products.length >= 20,
+            onclick: () => {
+              draft.products.push({ category: '', unitsPerDay: '' });
+              renderForm();
+            },
+          },
+          `+ ${t('offer.addProduct')}`,
+        ),
+      ),
+      checkboxGroup(
+        errors,
+        'capabilities',
+        t('offer.capabilities'),
+        byLabel(
+          catalog.capabilities.map((c) => ({ id: c.id, label: c.name[lang()] })),
+          (c) => c.label,
+        ),
+        draft.capabilities,
+        { testid: 'offer-capabilities', hint: t('offer.capHint'), onchange: () => renderFormSoon() },
+      ),
+      h('div', { class: 'row2' }, field(errors, 'availableFrom', t('offer.availableFrom'), date('availableFrom', 'offer-from')), field(errors, 'availableTo', t('offer.availableTo'), date('availableTo', 'offer-to'))),
+      h(
+        'div',
+        { class: 'row3' },
+        field(errors, 'minOrderUnits', t('offer.minOrder'), input('minOrderUnits', 'offer-min-order', '1'), { optional: true }),
+        field(errors, 'pricePerUnit', t('offer.price'), input('pricePerUnit', 'offer-price', '0.01'), { optional: true }),
+        field(errors, 'conversionLeadDays', t('offer.leadDays'), input('conversionLeadDays', 'offer-lead-days', '1'), { optional: true, hint: t('offer.leadHint') }),
+      ),
+      checkboxGroup(
+        errors,
+        'certifications',
+        t('offer.certs'),
+        byLabel(
+          catalog.certifications.map((c) => ({ id: c.id, label: c.name[lang()] })),
+          (c) => c.label,
+        ),
+        draft.certifications,
+        { testid: 'offer-certs', optional: true },
+      ),
+      errors.summary,
+      h(
+        'div',
+        { class: 'form-actions' },
+        submit,
+        editing
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn',
+                testid: 'offer-cancel-edit',
+                onclick: () => {
+                  draft = freshDraft();
+                  formOpen = false;
+                  renderForm();
+                },
+              },
+              t('common.cancel'),
+            )
+          : null,
+      ),
+    );
+    const shown = formOpen || (loaded && store.offers.size === 0) || editing;
+    const details = h(
+      'details',
+      {
+        class: 'form-toggle',
+        open: shown,
+        // the element also fires "toggle" for the state it was drawn with: only a change is the user's
+        ontoggle: (e: Event) => {
+          const open = (e.target as HTMLDetailsElement).open;
+          if (open !== shown) formOpen = open;
+        },
+      },
+      h('summary', { key: 'offer-form-summary', testid: 'offer-form-toggle' }, h('h2', null, editing ? t('offer.editTitle') : t('offer.postTitle'))),
+      form,
+    );
+    replace(formCard, details);
+  }
+
+  // capability boxes only change the "add what X needs" shortcuts: redraw after the click settles
+  let formTimer: ReturnType<typeof setTimeout> | null = null;
+  function renderFormSoon() {
+    if (formTimer) clearTimeout(formTimer);
+    formTimer = setTimeout(() => {
+      formTimer = null;
+      if (draft.products.some((p) => p.category)) renderForm();
+    }, 0);
+  }
+
+  function offerCard(o: Offer): HTMLElement {
+    const matches = store.matchesOfOffer(o.id);
+    const proposed = o.status === 'open' ? proposedUnitsOf(matches) : 0;
+    const committed = o.reservedUnits;
+    const free = Math.max(0, o.totalUnits - committed - proposed);
+    const title = o.products.map((p) => categoryName(p.category)).join(lang() === 'zh' ? '、' : ', ');
+    return h(
+      'article',
+      { class: `card offer-card status-${o.status}`, testid: 'offer-card', dataset: { offerId: o.id, status: o.status } },
+      h(
+        'header',
+        { class: 'card-head' },
+        h('h3', null, title),
+        h('span', { class: `badge posting-${o.status}`, testid: 'offer-status' }, t(`offer.status.${o.status}` as Key)),
+      ),
+      h(
+        'dl',
+        { class: 'facts' },
+        h('div', null, h('dt', null, t('offer.products')), h('dd', null, o.products.map((p) => h('span', { class: 'chip' }, `${categoryName(p.category)} · ${t('common.perDay', { n: fmtUnits(p.unitsPerDay, p.category) })}`)))),
+        h('div', null, h('dt', null, t('offer.window')), h('dd', null, `${fmtDate(o.availableFrom)} – ${fmtDate(o.availableTo)}`)),
+        o.capabilities.length ? h('div', null, h('dt', null, t('offer.capabilities')), h('dd', null, o.capabilities.map((c) => h('span', { class: 'chip chip-soft' }, capabilityName(c))))) : null,
+        o.certifications.length ? h('div', null, h('dt', null, t('offer.certs')), h('dd', null, o.certifications.map((c) => h('span', { class: 'chip chip-cert' }, certificationName(c))))) : null,
+        h(
+          'div',
+          null,
+          h('dt', null, t('offer.price')),
+          h('dd', null, o.pricePerUnit === null ? '—' : fmtMoney(o.pricePerUnit), o.minOrderUnits > 1 ? ` · ${t('offer.minOrder')} ${fmtInt(o.minOrderUnits)}` : ''),
+        ),
+      ),
+      h(
+        'p',
+        { class: 'stack-title' },
+        `${t('offer.total')} `,
+        h('strong', { testid: 'offer-total' }, fmtInt(o.totalUnits)),
+        ` · ${t('offer.remaining')} `,
+        h('strong', { testid: 'offer-remaining' }, fmtInt(o.remainingUnits)),
+      ),
+      stackBar(
+        [
+          { key: 'committed', label: t('offer.committed'), value: committed, cls: 'seg-confirmed' },
+          { key: 'proposed', label: t('offer.proposed'), value: proposed, cls: 'seg-proposed' },
+          { key: 'free', label: t('offer.free'), value: free, cls: 'seg-free' },
+        ],
+        o.totalUnits,
+        'offer-capacity',
+      ),
+      o.status === 'open'
+        ? h(
+            'div',
+            { class: 'card-actions' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-sm',
+                testid: 'offer-edit',
+                key: `offer-edit:${o.id}`,
+                onclick: () => {
+                  draft = draftOf(o);
+                  formOpen = true;
+                  renderForm();
+                  formCard.scrollIntoView({ behavior: 'smooth', block: 'start' });
+                  formCard.querySelector<HTMLElement>('select, input')?.focus({ preventScroll: true });
+                },
+              },
+              t('common.edit'),
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-sm btn-danger',
+                testid: 'offer-withdraw',
+                key: `offer-withdraw:${o.id}`,
+                onclick: async () => {
+                  if (!window.confirm(t('offer.withdrawConfirm'))) return;
+                  try {
+                    store.putOffer(await api.withdrawOffer(o.id));
+                    toast(t('offer.withdrawn'));
+                  } catch (e) {
+                    toast(errorText(e), 'error');
+                  }
+                },
+              },
+              t('common.withdraw'),
+            ),
+          )
+        : null,
+      h('h4', { class: 'sub' }, t('offer.proposals')),
+      matchList(matches, 'supplier', o.id, renderList, t('offer.noProposals')),
+    );
+  }
+
+  function renderList() {
+    const offers = [...store.offers.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    replace(
+      listHost,
+      h('h2', { class: 'col-title' }, t('offer.mine')),
+      !loaded ? h('p', { class: 'empty' }, t('app.loading')) : offers.length === 0 ? h('p', { class: 'empty', testid: 'no-offers' }, t('offer.none')) : offers.map(offerCard),
+    );
+  }
+
+  async function load() {
+    try {
+      const page = await api.listOffers({ limit: 200 });
+      for (const o of page.items) store.putOffer(o);
+      loaded = true;
+      renderForm();
+      renderList();
+      const active = page.items.filter((o) => o.status !== 'withdrawn');
+      await pool(active, 4, (o) => loadMatchesFor('offer', o.id));
+      // once the first resync is applied, ask again: the server's lists are the last word on which matches exist
+      await live.synced();
+      await pool(active, 4, (o) => loadMatchesFor('offer', o.id));
+    } catch (e) {
+      loaded = true;
+      toast(errorText(e), 'error');
+      renderList();
+    }
+  }
+
+  const render = () => {
+    renderForm();
+    renderList();
+  };
+  el.append(formCard, listHost);
+  render();
+  void load();
+  return {
+    el,
+    render,
+    onChange(topics: Set<Topic>) {
+      if (topics.has('offers') || topics.has('matches')) renderList();
+      if (topics.has('user')) renderForm();
+    },
+    destroy() {},
+  };
+}
