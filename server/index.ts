@@ -212,7 +212,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       const forced = setTimeout(() => server.closeAllConnections(), 10_000);
       await closed;
       clearTimeout(forced);
-      await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
+      // disconnect, not quit: with Redis gone, quit would wait for a reconnection that never comes
+      await Promise.all(redisClients.map((c) => c.disconnect().catch(() => undefined)));
       if (connected) await disconnectDatabase().catch(() => undefined);
       await embedded?.stop();
     })());

@@ -202,8 +202,15 @@ describe('two instances with Redis', function () {
       setTimeout(resolve, 500);
     });
   });
-  after(async () => {
-    for (const p of procs) p.kill('SIGTERM');
+  after(async function () {
+    this.timeout(60_000);
+    // the services first, then Redis; wait for each to exit so nothing outlives the run
+    for (const p of [...procs.slice(1), procs[0]]) {
+      if (p.exitCode !== null || p.signalCode !== null) continue;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('when a match is created through instance B, then a coordinator connected to instance A receives it', async () => {
