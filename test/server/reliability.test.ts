@@ -94,7 +94,8 @@ describe('database outages', function () {
       expect(write.status).to.equal(503);
       expect(write.headers['retry-after']).to.be.a('string');
       expect(write.body.error.code).to.equal('db_unavailable');
-      expect(Date.now() - t0, 'fails fast').to.be.lessThan(1000);
+      // no hang: it answers before the driver's 3 s server selection timeout could even expire
+      expect(Date.now() - t0, 'fails fast').to.be.lessThan(2500);
       await testDb.embedded!.resume();
       const deadline = Date.now() + 30_000;
       let up = false;
