@@ -1,7 +1,7 @@
 import type { User } from '../../models/auth.schema';
 import type { Demand } from '../../models/demand.schema';
 import type { EventPayloads, LoggedEvent } from '../../models/events';
-import { pendingStatuses, reservingStatuses, type Match, type MatchStatus, type NearMiss } from '../../models/match.schema';
+import { MatchStatusSchema, pendingStatuses, reservingStatuses, type Match, type MatchStatus, type NearMiss } from '../../models/match.schema';
 import type { Coverage } from '../../models/metrics.schema';
 import type { Offer } from '../../models/offer.schema';
 
@@ -17,17 +17,7 @@ export interface FeedEntry {
 }
 
 /** Statuses worth a line in the live feed (housekeeping like withdrawn/expired proposals is left out). */
-const feedStatuses: readonly MatchStatus[] = [
-  'proposed',
-  'accepted_by_buyer',
-  'accepted_by_supplier',
-  'confirmed',
-  'in_production',
-  'shipped',
-  'delivered',
-  'declined',
-  'cancelled',
-];
+const feedStatuses: readonly MatchStatus[] = MatchStatusSchema.options.filter((s) => s !== 'withdrawn' && s !== 'expired');
 
 const FEED_MAX = 100;
 
