@@ -205,11 +205,12 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       await coverageRun.catch(() => undefined);
       eventLog.stopTailing();
       const closed = new Promise<void>((r) => server.close(() => r()));
+      // bounded: connections still open after 10 s (e.g. browsers reconnecting over keep-alive) are cut
+      const forced = setTimeout(() => server.closeAllConnections(), 10_000);
       // a connection whose request is still arriving counts as idle: give it a moment before closing idle ones
       await new Promise((r) => setTimeout(r, 300));
       server.closeIdleConnections();
       await new Promise<void>((r) => io.close(() => r()));
-      const forced = setTimeout(() => server.closeAllConnections(), 10_000);
       await closed;
       clearTimeout(forced);
       // disconnect, not quit: with Redis gone, quit would wait for a reconnection that never comes

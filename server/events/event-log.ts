@@ -155,8 +155,29 @@ export class EventLog {
     return hi;
   }
 
-  /** Events after `afterSeq`, in order, at most `limit`. */
+  /**
+   * Events after `afterSeq`, in order, at most `limit`. A short gap (the usual reconnect) is read by `_id`
+   * look-ups, which FerretDB serves from its index; a long replay falls back to one range scan.
+   */
   async since(afterSeq: number, limit: number): Promise<EventDoc[]> {
+    if (this.nextSeq > 0 && this.nextSeq - 1 - afterSeq <= 500) {
+      const out: EventDoc[] = [];
+      for (let next = afterSeq + 1; out.length < limit; next += 50) {
+        const batch = await Promise.all(
+          Array.from({ length: Math.min(50, limit - out.length) }, (_, i) => EventModel.findById(eventKey(next + i)).lean()),
+        );
+        let ended = false;
+        for (const doc of batch) {
+          if (!doc) {
+            ended = true; // seqs have no holes: the first miss is the end of the log
+            break;
+          }
+          out.push(doc as unknown as EventDoc);
+        }
+        if (ended) break;
+      }
+      return out;
+    }
     return (await EventModel.find({ _id: { $gt: eventKey(afterSeq) } })
       .sort({ _id: 1 })
       .limit(limit)

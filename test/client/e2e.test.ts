@@ -167,6 +167,10 @@ describe('browser client (end to end)', function () {
       const seqs = await board.$$eval('[data-testid=feed-item]', (els) => els.map((e) => Number(e.getAttribute('data-seq'))));
       expect(seqs).to.deep.equal([...seqs].sort((a, b) => b - a));
 
+      // show why the confirmed match was proposed, in the pictures
+      for (const page of [supplier, buyer]) {
+        await page.locator(`[data-testid=match-card][data-match-id="${matchId}"] details.why`).evaluate((d) => ((d as HTMLDetailsElement).open = true));
+      }
       await screenshot(supplier, 'supplier.png');
       await screenshot(buyer, 'buyer.png');
       await screenshot(board, 'coordinator.png');
@@ -304,7 +308,10 @@ describe('browser client (end to end)', function () {
       expect(await board.locator(`[data-testid=feed-item][data-match-id="${matchId}"][data-status=proposed]`).count()).to.equal(1);
       expect(await board.evaluate(() => window.fuchan!.seq())).to.be.greaterThan(seqBefore);
       // the coverage caught up too
-      await board.waitForFunction(() => Number(document.querySelector('[data-testid=kpi-demanded]')?.getAttribute('data-value')) === 5000);
+      // (coverage is recomputed at most once a second after changes; a loaded machine makes that slow)
+      await board.waitForFunction(() => Number(document.querySelector('[data-testid=kpi-demanded]')?.getAttribute('data-value')) === 5000, undefined, {
+        timeout: 60_000,
+      });
 
       // the filter was sent again on reconnecting: a cloth-mask match stays out of the gown feed...
       await apiCall(s.url, 'POST', '/offers', sup.token, offerInput({ products: [{ category: 'cloth-mask', unitsPerDay: 5000 }], capabilities: ['sewing'] }));

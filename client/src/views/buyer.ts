@@ -187,7 +187,7 @@ export function buyerView(live: Live): Workspace {
         { class: 'card-head' },
         h('h3', null, categoryName(d.category)),
         h('span', { class: `badge priority-${d.priority}` }, t(`priority.${d.priority}` as Key)),
-        h('span', { class: `badge posting-${d.status}`, testid: 'demand-status' }, t(`offer.status.${d.status}` as Key)),
+        h('span', { class: `badge posting-${d.status}`, testid: 'demand-status' }, d.status === 'fulfilled' ? t('demand.covered') : t(`offer.status.${d.status}` as Key)),
       ),
       h(
         'p',

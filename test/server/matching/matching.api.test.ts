@@ -214,6 +214,12 @@ describe('matching through the API', () => {
     const crit = (await matchesOf(b2, 'demands', critical.id)).items.filter((m) => m.status === 'proposed');
     expect(crit).to.have.length(1);
     expect(crit[0]).to.include({ offerId: o.id, units: 3000 });
+    // the replaced proposal stays readable by its parties, with its ids intact
+    const replaced = (await matchesOf(buyer, 'demands', normal.id)).items;
+    expect(replaced.map((m) => m.status)).to.deep.equal(['withdrawn']);
+    const one = await request(t.app).get(`/api/matches/${replaced[0].id}`).set(bearer(buyer));
+    expect(one.status).to.equal(200);
+    expect(one.body).to.include({ demandId: normal.id, offerId: o.id });
     expect((await request(t.app).post('/api/allocations/optimize').set(bearer(buyer))).status).to.equal(403);
   });
 
