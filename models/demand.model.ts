@@ -19,6 +19,7 @@ export interface DemandDoc {
   deliveredUnits: number;
   status: PostingStatus;
   version: number;
+  seq?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,6 +42,8 @@ const demandSchema = new Schema<DemandDoc>(
     deliveredUnits: { type: Number, default: 0 },
     status: { type: String, enum: ['open', 'fulfilled', 'withdrawn', 'expired'], default: 'open', index: true },
     version: { type: Number, default: 0 },
+    /** The Event log position this document reflects (it is a projection of the log). */
+    seq: { type: Number, default: 0 },
   },
   { timestamps: true, versionKey: false },
 );

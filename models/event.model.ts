@@ -17,6 +17,10 @@ const eventSchema = new Schema(
     region: { type: String, default: null },
     categories: { type: [String], default: [] },
     data: { type: Schema.Types.Mixed, required: true },
+    /** The command the event belongs to; its last event has `last: true`. */
+    cmd: { type: String },
+    last: { type: Boolean },
+    idem: { type: Schema.Types.Mixed },
   },
   { versionKey: false },
 );
@@ -37,32 +41,16 @@ export interface EventDoc {
 export const EventModel = mongoose.model('Event', eventSchema);
 
 /**
- * One revision of a versioned document. Its unique `_id` (`collection:docId:version`) is what makes a
- * compare-and-swap atomic on any MongoDB-wire server, FerretDB v1 included: two writers racing for the
- * same version cannot both insert it.
+ * An idempotency key a command carried (a projection of the log): a retry with the same key and body gets
+ * the entity the first request made instead of making another.
  */
-const revisionSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    coll: { type: String, required: true },
-    docId: { type: String, required: true },
-    version: { type: Number, required: true },
-    state: { type: Schema.Types.Mixed, required: true },
-    meta: { type: Schema.Types.Mixed, default: null },
-    at: { type: Date, required: true },
-  },
-  { versionKey: false },
-);
-export const RevisionModel = mongoose.model('Revision', revisionSchema);
-
-/** A remembered reply to a request sent with an `Idempotency-Key`. */
 const idempotencySchema = new Schema(
   {
     _id: { type: String, required: true },
-    state: { type: String, enum: ['pending', 'done'], required: true },
-    status: { type: Number, default: null },
-    body: { type: Schema.Types.Mixed, default: null },
     fingerprint: { type: String, required: true },
+    status: { type: Number, required: true },
+    kind: { type: String, required: true },
+    entityId: { type: String, default: null },
     at: { type: Date, required: true },
   },
   { versionKey: false },

@@ -42,6 +42,7 @@ export interface MatchDoc {
   supplierAcceptedAt: Date | null;
   history: MatchTransitionDoc[];
   version: number;
+  seq?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -67,6 +68,8 @@ const matchSchema = new Schema<MatchDoc>(
     supplierAcceptedAt: { type: Date, default: null },
     history: { type: [transitionSchema], default: [] },
     version: { type: Number, default: 0 },
+    /** The Event log position this document reflects (it is a projection of the log). */
+    seq: { type: Number, default: 0 },
   },
   { timestamps: true, versionKey: false },
 );

@@ -100,3 +100,11 @@ export const MatchPatchSchema = z.strictObject({
 export type MatchPatch = z.infer<typeof MatchPatchSchema>;
 
 export const MatchActionSchema = z.strictObject({ note: z.string().trim().max(500).optional() }).optional();
+
+/** Which later steps each party may take, from which statuses (shared by the server and the client). */
+export const matchTransitions: Record<MatchPatch['status'], { from: readonly MatchStatus[]; by: readonly ('buyer' | 'supplier')[] }> = {
+  in_production: { from: ['confirmed'], by: ['supplier'] },
+  shipped: { from: ['confirmed', 'in_production'], by: ['supplier'] },
+  delivered: { from: ['shipped'], by: ['buyer'] },
+  cancelled: { from: [...pendingStatuses, 'confirmed', 'in_production'], by: ['buyer', 'supplier'] },
+};

@@ -22,6 +22,7 @@ export interface OfferDoc {
   deliveredUnits: number;
   status: PostingStatus;
   version: number;
+  seq?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -50,6 +51,8 @@ const offerSchema = new Schema<OfferDoc>(
     deliveredUnits: { type: Number, default: 0 },
     status: { type: String, enum: ['open', 'fulfilled', 'withdrawn', 'expired'], default: 'open', index: true },
     version: { type: Number, default: 0 },
+    /** The Event log position this document reflects (it is a projection of the log). */
+    seq: { type: Number, default: 0 },
   },
   { timestamps: true, versionKey: false },
 );

@@ -16,6 +16,8 @@ const organizationSchema = new Schema(
       delivered: { type: Number, default: 0 },
       cancelled: { type: Number, default: 0 },
     },
+    /** The Event log position the stats count up to (written by the ledger's projector). */
+    statsSeq: { type: Number, default: 0 },
     demoKey: { type: String, index: true, sparse: true },
   },
   { timestamps: true, versionKey: false },

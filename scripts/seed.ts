@@ -24,8 +24,9 @@ async function main() {
   }
   try {
     const services = createServices(config);
-    await services.eventLog.init();
+    await services.open();
     const s = await loadDemo(services, { seed });
+    await services.projector.idle();
     console.log(`Loaded the demo scenario (seed ${seed}): ${s.organizations} organizations, ${s.offers} offers, ${s.demands} demands, ${s.proposals} proposals.`);
     console.log(`Demo logins (password: ${s.logins[0].password}):`);
     for (const l of s.logins) console.log(`  ${l.role.padEnd(11)} ${l.email}  (${l.organization})`);

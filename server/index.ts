@@ -7,46 +7,57 @@ import { createClient } from 'redis';
 import { OrganizationModel } from '../models/organization.model';
 import { AuthService } from './auth/auth.service';
 import { loadConfig, type Config } from './config';
-import { connectDatabase, disconnectDatabase, pingDatabase } from './db/database';
+import { connectDatabase, disconnectDatabase } from './db/database';
 import { EmbeddedDbError, startEmbeddedDb, type EmbeddedDb } from './db/ferretdb';
+import { startDbMonitor } from './db/monitor';
 import { loadDemo, type DemoSummary } from './demo/demo.service';
-import { EventLog } from './events/event-log';
-import { Publisher } from './events/publisher';
 import { createApp } from './http/app';
+import { Ledger } from './ledger/ledger';
+import { loadLedger, Projector } from './ledger/projector';
 import { createLogger, type Logger } from './logger';
+import { startExpirySweeper } from './matching/expiry';
 import { MatchingService } from './matching/matching.service';
+import { startCoverageScheduler } from './metrics/coverage.scheduler';
 import { CoverageService } from './metrics/coverage.service';
 import { PostingsService } from './postings/postings.service';
-import { createRealtime, type FuchanIo } from './realtime/realtime';
+import { createRealtime, emitCoverage, type FuchanIo } from './realtime/realtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export interface Services {
   auth: AuthService;
-  eventLog: EventLog;
-  publisher: Publisher;
+  /** The ordered Event log and the state it commits to. */
+  ledger: Ledger;
+  /** The same ledger, as the realtime layer reads it. */
+  eventLog: Ledger;
+  projector: Projector;
   matching: MatchingService;
   postings: PostingsService;
   coverage: CoverageService;
+  /** Loads the projections and replays the log after them (call once, after connecting). */
+  open(): Promise<{ documents: number; replayed: number; ms: number }>;
 }
 
-/** The services over the connected database (also used by the seed and user commands). */
-export function createServices(config: Config): Services {
+/** The services over the connected database (also used by the seed and user commands). `now` is the clock. */
+export function createServices(config: Config, opts: { now?: () => number } = {}): Services {
   const auth = new AuthService({
     jwtSecret: config.jwtSecret,
     tokenTtlSeconds: config.tokenTtlSeconds,
     loginMaxFailures: config.loginMaxFailures,
     bcryptRounds: config.bcryptRounds,
   });
-  const eventLog = new EventLog();
-  const publisher = new Publisher(eventLog);
-  const matching = new MatchingService(publisher);
-  const postings = new PostingsService(matching, publisher);
-  const coverage = new CoverageService();
-  eventLog.onAppended((doc) => {
-    if (doc.type !== 'coverage:updated') coverage.changed();
-  });
-  return { auth, eventLog, publisher, matching, postings, coverage };
+  const ledger = new Ledger({ now: opts.now });
+  const projector = new Projector(ledger);
+  const matching = new MatchingService(ledger);
+  const postings = new PostingsService(ledger);
+  const coverage = new CoverageService(ledger);
+  const open = async () => {
+    await auth.init();
+    const loaded = await loadLedger(ledger, projector);
+    coverage.rebuild();
+    return loaded;
+  };
+  return { auth, ledger, eventLog: ledger, projector, matching, postings, coverage, open };
 }
 
 /** Connects to MONGODB_URI or to the embedded FerretDB (built and started on first use). */
@@ -82,42 +93,22 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts the whole service: database, services, HTTP API, Socket.IO; resolves once it listens. */
-export async function start(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Running> {
+/** Starts the whole service: database, ledger, HTTP API, Socket.IO; resolves once it listens. */
+export async function start(config: Config, log: Logger = createLogger(config.logLevel), opts: { now?: () => number } = {}): Promise<Running> {
   const { embedded, connected } = await openDatabase(config, log);
-  const services = createServices(config);
-  const { auth, eventLog, matching, publisher } = services;
-  await auth.init();
-  await eventLog.init();
+  const services = createServices(config, opts);
+  const { auth, ledger, matching } = services;
 
   let demo: DemoSummary | null = null;
+  const loaded = await services.open();
+  log.info(`Ledger loaded: ${loaded.documents} documents, ${loaded.replayed} events replayed in ${loaded.ms} ms.`);
   if (config.demo && (await OrganizationModel.estimatedDocumentCount()) === 0) {
     log.info('Empty database: loading the demo scenario...');
-    demo = await loadDemo(services, { seed: config.demoSeed });
+    demo = await loadDemo({ auth, ledger }, { seed: config.demoSeed });
     log.info(`Demo loaded: ${demo.organizations} organizations, ${demo.offers} offers, ${demo.demands} demands, ${demo.proposals} proposals.`);
-  } else {
-    await matching.loadView();
   }
 
-  // other instances' writes reach this instance's view through the log
-  eventLog.onTail(async (doc) => {
-    if (doc.type === 'coverage:updated') return;
-    services.coverage.changed();
-    scheduleCoverage();
-    await matching.applyEvent(doc.type, doc.data);
-  });
-
-  // the database monitor: requests fail fast while it is down, and health says so
-  let dbUp = true;
-  const monitor = setInterval(async () => {
-    dbUp = await pingDatabase(1000);
-  }, 1000);
-  monitor.unref();
-  const onDisconnected = () => {
-    dbUp = false;
-  };
-  mongoose.connection.on('disconnected', onDisconnected);
-
+  const monitor = startDbMonitor();
   const app = createApp({
     config,
     log,
@@ -125,18 +116,17 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     postings: services.postings,
     matching,
     coverage: services.coverage,
-    dbUp: () => dbUp,
+    dbUp: monitor.up,
+    ledgerStatus: () => ({ seq: ledger.lastSeq(), projected: services.projector.projectedSeq }),
     clientDir: path.resolve(here, '../client/dist'),
   });
   const server = http.createServer(app);
   const io = createRealtime(server, {
     auth,
-    eventLog,
+    eventLog: ledger,
     log,
     corsOrigins: config.corsOrigins,
-    onCoordinatorConnected: () => {
-      if (coverageStale) scheduleCoverage();
-    },
+    coverage: () => services.coverage.get(),
   });
 
   let redisClients: ReturnType<typeof createClient>[] = [];
@@ -151,43 +141,13 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     log.info('Socket.IO fans out through Redis.');
   }
 
-  let stopping: Promise<void> | null = null;
-  /** Changes happened while no coordinator was connected here. */
-  let coverageStale = false;
-
-  // coverage:updated, at most once a second, after anything that changes it
-  let coverageTimer: NodeJS.Timeout | null = null;
-  let coverageDirty = false;
-  let coverageRun: Promise<unknown> = Promise.resolve();
-  const flushCoverage = async () => {
-    coverageDirty = false;
-    try {
-      coverageRun = services.coverage.get().then((c) => publisher.coverage(c));
-      await coverageRun;
-    } catch (err) {
-      if (!stopping) log.warn('coverage update failed', err);
-    }
-    // the timer stays set while computing, so runs never overlap; changes meanwhile get one more run
-    coverageTimer = coverageDirty ? setTimeout(() => void flushCoverage(), 1000) : null;
-  };
-  // only worth computing while a coordinator is connected here (each instance serves its own)
-  const scheduleCoverage = () => {
-    coverageStale = true;
-    if (!(io.of('/').adapter.rooms.get('coordinators')?.size ?? 0)) return;
-    coverageStale = false;
-    coverageDirty = true;
-    coverageTimer ??= setTimeout(() => void flushCoverage(), 1000);
-  };
-  eventLog.onAppended((doc) => {
-    if (doc.type !== 'coverage:updated') scheduleCoverage();
+  const coverageScheduler = startCoverageScheduler(services.coverage, {
+    coordinatorsConnected: () => (io.of('/').adapter.rooms.get('coordinators')?.size ?? 0) > 0,
+    send: (c) => emitCoverage(io, ledger.lastSeq(), c),
   });
-
-  eventLog.startTailing();
-
-  const sweeper = setInterval(() => {
-    if (dbUp) void matching.expireStale().catch((err) => log.warn('expiry sweep failed', err));
-  }, 60_000);
-  sweeper.unref();
+  const sweeper = startExpirySweeper(matching, { log, dbUp: monitor.up });
+  // other instances' commands reach this one's state through the log
+  ledger.startTailing();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -196,14 +156,12 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   const port = (server.address() as { port: number }).port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
 
+  let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      clearInterval(monitor);
-      mongoose.connection.off('disconnected', onDisconnected);
-      clearInterval(sweeper);
-      if (coverageTimer) clearTimeout(coverageTimer);
-      await coverageRun.catch(() => undefined);
-      eventLog.stopTailing();
+      monitor.stop();
+      sweeper.stop();
+      coverageScheduler.stop();
       const closed = new Promise<void>((r) => server.close(() => r()));
       // bounded: connections still open after 10 s (e.g. browsers reconnecting over keep-alive) are cut
       const forced = setTimeout(() => server.closeAllConnections(), 10_000);
@@ -213,13 +171,17 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       await new Promise<void>((r) => io.close(() => r()));
       await closed;
       clearTimeout(forced);
+      // answered requests are durable already; what remains is projecting them (bounded: replay covers the rest)
+      await ledger.close();
+      await Promise.race([services.projector.idle(), new Promise((r) => setTimeout(r, 5000))]);
+      services.projector.stop();
       // disconnect, not quit: with Redis gone, quit would wait for a reconnection that never comes
       await Promise.all(redisClients.map((c) => c.disconnect().catch(() => undefined)));
       if (connected) await disconnectDatabase().catch(() => undefined);
       await embedded?.stop();
     })());
 
-  return { url, port, config, services, io, server, embedded, demo, dbUp: () => dbUp, stop };
+  return { url, port, config, services, io, server, embedded, demo, dbUp: monitor.up, stop };
 }
 
 async function main() {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { clearDatabase, connectDatabase } from '../server/db/database';
 import { startEmbeddedDb, type EmbeddedDb } from '../server/db/ferretdb';
+import { settleAll } from './fixtures/registry';
 
 /**
  * The root hook: one real database for the whole run, either MONGODB_URI (a real MongoDB, with a
@@ -28,6 +29,8 @@ export const mochaHooks = {
     await connectDatabase(testDb.uri, { timeoutMs: 5000 });
   },
   async beforeEach() {
+    // projections of the previous test's services land before the collections are emptied, not after
+    await settleAll();
     if (mongoose.connection.readyState === 1) await clearDatabase();
   },
   async afterAll() {

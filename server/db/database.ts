@@ -4,10 +4,10 @@ import { UserModel } from '../../models/user.model';
 import { OfferModel } from '../../models/offer.model';
 import { DemandModel } from '../../models/demand.model';
 import { MatchModel } from '../../models/match.model';
-import { EventModel, IdempotencyModel, RevisionModel } from '../../models/event.model';
+import { EventModel, IdempotencyModel } from '../../models/event.model';
 import { SettingModel } from '../../models/setting.model';
 
-export const allModels = [OrganizationModel, UserModel, OfferModel, DemandModel, MatchModel, EventModel, RevisionModel, IdempotencyModel, SettingModel];
+export const allModels = [OrganizationModel, UserModel, OfferModel, DemandModel, MatchModel, EventModel, IdempotencyModel, SettingModel];
 
 /** Connects the shared Mongoose connection and builds the indexes the queries use. */
 export async function connectDatabase(uri: string, opts: { timeoutMs?: number } = {}): Promise<void> {

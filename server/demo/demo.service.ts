@@ -1,14 +1,13 @@
 import mongoose from 'mongoose';
-import { buildScenario } from '../../scripts/demo/scenario';
+import { buildScenario } from './scenario';
 import { findCategory } from '../../models/catalog';
 import { priorityWeight } from '../../models/common.schema';
-import { DemandModel } from '../../models/demand.model';
-import { OfferModel } from '../../models/offer.model';
 import { OrganizationModel } from '../../models/organization.model';
 import type { AuthService } from '../auth/auth.service';
 import { clearDatabase } from '../db/database';
-import type { MatchingService } from '../matching/matching.service';
-import { totalUnitsOf } from '../postings/postings.service';
+import type { Ledger } from '../ledger/ledger';
+import { emitDemand, emitOffer, matchDemand } from '../matching/matching.service';
+import { newDemand, newOffer } from '../postings/postings.service';
 
 export const DEMO_PASSWORD = 'fuchan-demo';
 
@@ -31,7 +30,7 @@ export interface DemoSummary {
  * Replaces the database's content with the demo scenario (deterministic from `seed`), creates one login
  * per role, and proposes matches for every demand, most urgent first.
  */
-export async function loadDemo(deps: { auth: AuthService; matching: MatchingService }, opts: { seed: number; now?: Date }): Promise<DemoSummary> {
+export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts: { seed: number; now?: Date }): Promise<DemoSummary> {
   const now = opts.now ?? new Date();
   await clearDatabase();
   await deps.auth.init();
@@ -54,51 +53,30 @@ export async function loadDemo(deps: { auth: AuthService; matching: MatchingServ
   };
   await OrganizationModel.insertMany([...orgDocs, coordinatorOrg]);
   const byKey = new Map(scenario.organizations.map((o) => [o.key, o]));
-  const offers = scenario.offers.map((o) => {
-    const org = byKey.get(o.orgKey)!;
-    const from = new Date(o.availableFrom);
-    const to = new Date(o.availableTo);
-    return {
-      organization: orgIds.get(o.orgKey),
-      organizationName: org.name,
-      region: org.region,
-      products: o.products,
-      capabilities: o.capabilities,
-      certifications: o.certifications,
-      availableFrom: from,
-      availableTo: to,
-      location: o.location,
-      minOrderUnits: o.minOrderUnits,
-      pricePerUnit: o.pricePerUnit,
-      conversionLeadDays: o.conversionLeadDays,
-      totalUnits: totalUnitsOf(o.products, from, to),
-      reservedUnits: 0,
-      deliveredUnits: 0,
-      status: 'open',
-      version: 0,
-    };
+  for (const o of [...orgDocs, coordinatorOrg]) deps.ledger.rememberOrg(o);
+  // the postings go through the ledger like any others: one command posts them, one proposes, most urgent first
+  const demandIds = await deps.ledger.submit((tx) => {
+    for (const o of scenario.offers) {
+      const org = deps.ledger.state.orgs.get(String(orgIds.get(o.orgKey)))!;
+      emitOffer(tx, newOffer(tx, org, { ...o, certifications: o.certifications }));
+    }
+    const ids: string[] = [];
+    for (const d of scenario.demands) {
+      const org = deps.ledger.state.orgs.get(String(orgIds.get(d.orgKey)))!;
+      const demand = newDemand(tx, org, { ...d, requiredCertifications: d.requiredCertifications, maxPricePerUnit: d.maxPricePerUnit ?? undefined });
+      emitDemand(tx, demand);
+      ids.push(demand.id);
+    }
+    return ids;
   });
-  const demands = scenario.demands.map((d) => {
-    const org = byKey.get(d.orgKey)!;
-    return {
-      organization: orgIds.get(d.orgKey),
-      organizationName: org.name,
-      region: org.region,
-      category: d.category,
-      quantity: d.quantity,
-      deadline: new Date(d.deadline),
-      deliveryLocation: d.deliveryLocation,
-      requiredCertifications: d.requiredCertifications,
-      maxPricePerUnit: d.maxPricePerUnit,
-      priority: d.priority,
-      confirmedUnits: 0,
-      deliveredUnits: 0,
-      status: 'open',
-      version: 0,
-    };
+  const proposals = await deps.ledger.submit((tx) => {
+    const order = demandIds
+      .map((id) => tx.state.demands.get(id)!)
+      .sort((a, b) => priorityWeight[b.priority] - priorityWeight[a.priority] || a.deadline.localeCompare(b.deadline));
+    let made = 0;
+    for (const d of order) made += matchDemand(tx, d.id);
+    return made;
   });
-  await OfferModel.insertMany(offers);
-  const insertedDemands = await DemandModel.insertMany(demands);
 
   // demo accounts with something to do: a medical supplier, and a hospital-side buyer with a critical demand
   const medical = (category: string) => findCategory(category)?.sector === 'medical';
@@ -115,11 +93,5 @@ export async function loadDemo(deps: { auth: AuthService; matching: MatchingServ
     await deps.auth.createUser({ email: l.email, password: l.password, name: `Demo ${l.role}`, role: l.role, organizationId: String(orgFor[l.role]) });
   }
 
-  await deps.matching.loadView();
-  const order = insertedDemands
-    .map((d) => d.toObject())
-    .sort((a, b) => priorityWeight[b.priority as 'normal'] - priorityWeight[a.priority as 'normal'] || a.deadline.getTime() - b.deadline.getTime());
-  let proposals = 0;
-  for (const d of order) proposals += (await deps.matching.matchDemand(String(d._id))).length;
-  return { organizations: orgDocs.length + 1, offers: offers.length, demands: demands.length, proposals, logins };
+  return { organizations: orgDocs.length + 1, offers: scenario.offers.length, demands: scenario.demands.length, proposals, logins };
 }

@@ -31,6 +31,8 @@ export interface AppDeps {
   coverage: CoverageService;
   /** Whether the database answers right now (kept by a monitor, so health and fail-fast never wait). */
   dbUp: () => boolean;
+  /** The ledger's position and how far the projections have caught up (health). */
+  ledgerStatus?: () => { seq: number; projected: number };
   /** The built browser client, served from the same origin when present. */
   clientDir?: string;
 }
@@ -71,10 +73,15 @@ export function createApp(deps: AppDeps) {
   const health = Router();
   defineRoute(health, registry, {
     method: 'get', path: '/health', tag: 'service', summary: 'Liveness and database status (503 when the database is down)',
-    access: 'public', response: z.object({ status: z.string(), db: z.enum(['up', 'down']) }),
+    access: 'public',
+    response: z.object({
+      status: z.string(),
+      db: z.enum(['up', 'down']),
+      ledger: z.object({ seq: z.number(), projected: z.number() }).optional().describe('Last Event log position applied, and the one the collections reflect'),
+    }),
     handler: ({ res }) => {
       const up = deps.dbUp();
-      if (up) return { status: 'ok', db: 'up' };
+      if (up) return { status: 'ok', db: 'up', ...(deps.ledgerStatus ? { ledger: deps.ledgerStatus() } : {}) };
       res.setHeader('Retry-After', '2');
       res.status(503).json({ status: 'degraded', db: 'down' });
     },

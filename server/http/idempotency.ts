@@ -1,73 +1,47 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { IdempotencyModel } from '../../models/event.model';
 import { AppError } from '../errors';
+import type { IdemKey } from '../ledger/ledger';
 
-export const IdempotencyHeaderSchema = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional().describe('Retries with the same key return the first result and create nothing twice'),
-});
-
-const PENDING_TAKEOVER_MS = 60_000;
-
-function isDuplicateKey(err: unknown) {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request's `Idempotency-Key`, scoped to its user and path, with the body's fingerprint. */
+    idempotency?: IdemKey;
+  }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const IdempotencyHeaderSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Retries with the same key within 24 hours return the first result and create nothing twice, also after a 5xx or a restart'),
+});
+
+/** How long a key is honoured. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 /**
- * Honours `Idempotency-Key` on signed-in POSTs. The key is claimed by a unique insert (atomic on FerretDB
- * too), so of several racing retries exactly one runs; the others wait for its stored reply and get it.
- * A reply of 5xx is not remembered, so the client's next retry runs again.
+ * Reads `Idempotency-Key` on signed-in POSTs. The key travels inside the command to the ledger, which
+ * logs it with the command's events: a retry (after a timeout, a 5xx or a crash) finds the committed result
+ * in the ledger's state and gets it back, marked `Idempotent-Replay: true`; a retry with another body gets
+ * 409. Routes that are not ledger commands ignore the key.
  */
 export function idempotency() {
-  return async (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || !key || !req.auth) return next();
     if (key.length > 200) return next(AppError.badRequest('Idempotency-Key is too long (200 characters at most)'));
-    const id = `${req.auth.userId}:${req.originalUrl.split('?')[0]}:${key}`;
+    const scoped = `${req.auth.userId}:${req.originalUrl.split('?')[0]}:${key}`;
     const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
-    try {
-      for (let waited = 0; ; waited += 100) {
-        try {
-          await IdempotencyModel.create({ _id: id, state: 'pending', fingerprint, at: new Date() });
-          break;
-        } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
-        }
-        const prior = await IdempotencyModel.findById(id).lean();
-        if (!prior) continue;
-        if (prior.fingerprint !== fingerprint) {
-          throw new AppError('conflict', 'This Idempotency-Key was used with a different request body', 409);
-        }
-        if (prior.state === 'done') {
-          res.setHeader('Idempotent-Replay', 'true');
-          res.status(prior.status ?? 200).json(prior.body);
-          return;
-        }
-        if (Date.now() - new Date(prior.at).getTime() > PENDING_TAKEOVER_MS) {
-          await IdempotencyModel.deleteOne({ _id: id, at: prior.at });
-          continue;
-        }
-        if (waited > 30_000) throw AppError.conflict('A request with this Idempotency-Key is still in progress');
-        await sleep(100);
-      }
-    } catch (err) {
-      return next(err);
-    }
+    const idem: IdemKey = { key: scoped, fingerprint };
+    req.idempotency = idem;
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
-      const status = res.statusCode;
-      const store =
-        status < 500
-          ? IdempotencyModel.updateOne({ _id: id }, { $set: { state: 'done', status, body } })
-          : IdempotencyModel.deleteOne({ _id: id });
-      store.then(
-        () => json(body),
-        () => json(body),
-      );
-      return res;
+      if (idem.replayed && !res.headersSent) res.setHeader('Idempotent-Replay', 'true');
+      return json(body);
     };
     next();
   };

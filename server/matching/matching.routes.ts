@@ -37,7 +37,7 @@ export function matchingRoutes(registry: OpenAPIRegistry, matching: MatchingServ
     summary: 'Accept a proposal; when both parties accepted it is confirmed and its units reserved atomically (409 if they are gone)',
     access: ['buyer', 'supplier', 'coordinator', 'admin'], params: IdParamsSchema, body: MatchActionSchema, bodyOptional: true,
     response: MatchSchema, headers: IdempotencyHeaderSchema, errors: [409],
-    handler: ({ auth, params, body }) => matching.accept(params.id, auth, body?.note),
+    handler: ({ auth, params, body, req }) => matching.accept(params.id, auth, body?.note, req.idempotency),
   });
   defineRoute(r, registry, {
     method: 'post', path: '/matches/:id/decline', tag: 'matches', summary: 'Decline a proposal; the demand is matched again',

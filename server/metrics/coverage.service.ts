@@ -1,119 +1,161 @@
-import { DemandModel } from '../../models/demand.model';
-import { pendingStatuses, reservingStatuses } from '../../models/match.schema';
-import { MatchModel } from '../../models/match.model';
 import type { Coverage, CoverageRow } from '../../models/metrics.schema';
-import { OfferModel } from '../../models/offer.model';
+import type { Ledger } from '../ledger/ledger';
+import type { LedgerEvent } from '../ledger/state';
 
-/** Coverage per category and region, from the stored demands, offers and matches. */
-export async function computeCoverage(filter: { category?: string; region?: string } = {}): Promise<Coverage> {
-  const [demands, matches, offers] = await Promise.all([
-    DemandModel.find({ status: { $ne: 'withdrawn' } }, { category: 1, region: 1, quantity: 1, priority: 1, deadline: 1, status: 1 }).lean(),
-    MatchModel.find({ status: { $in: [...pendingStatuses, ...reservingStatuses] } }, { demand: 1, units: 1, status: 1 }).lean(),
-    OfferModel.find({ status: 'open' }, { products: 1, region: 1, totalUnits: 1, reservedUnits: 1 }).lean(),
-  ]);
-  const rows = new Map<string, CoverageRow>();
-  const row = (category: string, region: string) => {
-    const key = `${category}\u0000${region}`;
-    let r = rows.get(key);
-    if (!r) {
-      r = {
-        category,
-        region,
-        demandedUnits: 0,
-        proposedUnits: 0,
-        confirmedUnits: 0,
-        deliveredUnits: 0,
-        shortageUnits: 0,
-        supplyUnits: 0,
-        openDemands: 0,
-        criticalShortageUnits: 0,
-        earliestDeadline: null,
-      };
-      rows.set(key, r);
-    }
-    return r;
-  };
-  const keep = (category: string, region: string) =>
-    (!filter.category || filter.category === category) && (!filter.region || filter.region === region);
+type Sums = Pick<CoverageRow, 'demandedUnits' | 'proposedUnits' | 'confirmedUnits' | 'deliveredUnits' | 'shortageUnits' | 'supplyUnits' | 'openDemands' | 'criticalShortageUnits'>;
+const SUM_KEYS: (keyof Sums)[] = ['demandedUnits', 'proposedUnits', 'confirmedUnits', 'deliveredUnits', 'shortageUnits', 'supplyUnits', 'openDemands', 'criticalShortageUnits'];
+const TOTAL_KEYS = ['demandedUnits', 'proposedUnits', 'confirmedUnits', 'deliveredUnits', 'shortageUnits', 'supplyUnits'] as const;
 
-  const perDemand = new Map<string, { proposed: number; confirmed: number; delivered: number }>();
-  for (const m of matches) {
-    const id = String(m.demand);
-    const t = perDemand.get(id) ?? { proposed: 0, confirmed: 0, delivered: 0 };
-    if ((pendingStatuses as readonly string[]).includes(m.status)) t.proposed += m.units;
-    else t.confirmed += m.units;
-    if (m.status === 'delivered') t.delivered += m.units;
-    perDemand.set(id, t);
-  }
-  for (const d of demands) {
-    if (!keep(d.category, d.region)) continue;
-    const r = row(d.category, d.region);
-    const t = perDemand.get(String(d._id)) ?? { proposed: 0, confirmed: 0, delivered: 0 };
-    r.demandedUnits += d.quantity;
-    r.proposedUnits += t.proposed;
-    r.confirmedUnits += t.confirmed;
-    r.deliveredUnits += t.delivered;
-    const short = Math.max(0, d.quantity - t.confirmed - t.proposed);
-    r.shortageUnits += short;
-    if (d.status === 'open') {
-      r.openDemands += 1;
-      if (short > 0) {
-        if (d.priority === 'critical') r.criticalShortageUnits += short;
-        const deadline = new Date(d.deadline).toISOString();
-        if (!r.earliestDeadline || deadline < r.earliestDeadline) r.earliestDeadline = deadline;
-      }
-    }
-  }
-  for (const o of offers) {
-    const perDay = o.products.reduce((s, p) => s + p.unitsPerDay, 0) || 1;
-    const remaining = Math.max(0, o.totalUnits - (o.reservedUnits ?? 0));
-    for (const p of o.products) {
-      if (!keep(p.category, o.region)) continue;
-      row(p.category, o.region).supplyUnits += Math.floor((remaining * p.unitsPerDay) / perDay);
-    }
-  }
-  const list = [...rows.values()].sort((a, b) => b.shortageUnits - a.shortageUnits || a.category.localeCompare(b.category) || a.region.localeCompare(b.region));
-  const totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
-  for (const r of list) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
-  return { rows: list, totals, generatedAt: new Date().toISOString() };
+interface Row extends Sums {
+  category: string;
+  region: string;
+  /** Open demands of the row with a shortage, with their deadlines (for the earliest one). */
+  short: Map<string, string>;
 }
 
-/** Narrows a full coverage to one category and/or region. */
+interface Part {
+  key: string;
+  sums: Partial<Sums>;
+}
+
+const rowKey = (category: string, region: string) => `${category}\u0000${region}`;
+
+/** Narrows a coverage to one category and/or region. */
 export function filterCoverage(c: Coverage, filter: { category?: string; region?: string }): Coverage {
   if (!filter.category && !filter.region) return c;
   const rows = c.rows.filter((r) => (!filter.category || r.category === filter.category) && (!filter.region || r.region === filter.region));
   const totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
-  for (const r of rows) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
+  for (const r of rows) for (const k of TOTAL_KEYS) totals[k] += r[k];
   return { rows, totals, generatedAt: c.generatedAt };
 }
 
 /**
- * Coverage scans three collections, so callers share it: a result is reused until the next write this
- * instance sees, and callers arriving while one is computed for the current state wait for that one.
+ * Coverage per category and region, kept up to date incrementally from the ledger: each demand and each
+ * offer contributes to its rows, and a change replaces the contribution of the postings it touched. No
+ * collection is scanned; a read costs the number of rows.
  */
 export class CoverageService {
-  private writes = 0;
-  private cached: { stamp: number; value: Coverage } | null = null;
-  private inflight: { stamp: number; promise: Promise<Coverage> } | null = null;
+  private readonly rows = new Map<string, Row>();
+  private readonly demandParts = new Map<string, Part[]>();
+  private readonly offerParts = new Map<string, Part[]>();
+  private cached: { seq: number; value: Coverage } | null = null;
+  private changes = 0;
 
-  /** Call on every stored change. */
-  changed() {
-    this.writes += 1;
+  constructor(private readonly ledger: Ledger) {
+    ledger.onCommitted((events) => this.onEvents(events));
+    ledger.onReplicated((events) => this.onEvents(events));
   }
 
-  async get(filter: { category?: string; region?: string } = {}): Promise<Coverage> {
-    const stamp = this.writes;
-    if (this.cached?.stamp === stamp) return filterCoverage(this.cached.value, filter);
-    if (this.inflight?.stamp !== stamp) {
-      const promise = computeCoverage().then((value) => {
-        if (!this.cached || this.cached.stamp <= stamp) this.cached = { stamp, value };
-        return value;
-      });
-      this.inflight = { stamp, promise };
-      promise.finally(() => {
-        if (this.inflight?.promise === promise) this.inflight = null;
-      }).catch(() => undefined);
+  /** Counts every posting in the state (start-up). */
+  rebuild() {
+    this.rows.clear();
+    this.demandParts.clear();
+    this.offerParts.clear();
+    for (const id of this.ledger.state.demands.keys()) this.refreshDemand(id);
+    for (const id of this.ledger.state.offers.keys()) this.refreshOffer(id);
+    this.cached = null;
+  }
+
+  /** Changes applied since start (for the scheduler of `coverage:updated`). */
+  get version() {
+    return this.changes;
+  }
+
+  private onEvents(events: LedgerEvent[]) {
+    const demands = new Set<string>();
+    const offers = new Set<string>();
+    for (const e of events) {
+      const d = e.data as { demand?: { id: string }; offer?: { id: string }; match?: { demandId: string } };
+      if (d.demand) demands.add(d.demand.id);
+      if (d.match) demands.add(d.match.demandId);
+      if (d.offer) offers.add(d.offer.id);
     }
-    return filterCoverage(await this.inflight!.promise, filter);
+    for (const id of demands) this.refreshDemand(id);
+    for (const id of offers) this.refreshOffer(id);
+    if (demands.size || offers.size) {
+      this.changes++;
+      this.cached = null;
+    }
+  }
+
+  private row(category: string, region: string): Row {
+    const key = rowKey(category, region);
+    let r = this.rows.get(key);
+    if (!r) {
+      r = { category, region, demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0, openDemands: 0, criticalShortageUnits: 0, short: new Map() };
+      this.rows.set(key, r);
+    }
+    return r;
+  }
+
+  private addParts(parts: Part[] | undefined, sign: 1 | -1) {
+    for (const p of parts ?? []) {
+      const r = this.rows.get(p.key)!;
+      for (const k of SUM_KEYS) r[k] += sign * (p.sums[k] ?? 0);
+    }
+  }
+
+  private refreshDemand(id: string) {
+    const old = this.demandParts.get(id);
+    this.addParts(old, -1);
+    for (const p of old ?? []) this.rows.get(p.key)?.short.delete(id);
+    this.demandParts.delete(id);
+    const d = this.ledger.state.demands.get(id);
+    if (!d || d.status === 'withdrawn') return;
+    const proposed = this.ledger.state.proposedForDemand(id);
+    const short = Math.max(0, d.quantity - d.confirmedUnits - proposed);
+    const r = this.row(d.category, d.region);
+    const open = d.status === 'open';
+    const part: Part = {
+      key: rowKey(d.category, d.region),
+      sums: {
+        demandedUnits: d.quantity,
+        proposedUnits: proposed,
+        confirmedUnits: d.confirmedUnits,
+        deliveredUnits: d.deliveredUnits,
+        shortageUnits: short,
+        openDemands: open ? 1 : 0,
+        criticalShortageUnits: open && short > 0 && d.priority === 'critical' ? short : 0,
+      },
+    };
+    if (open && short > 0) r.short.set(id, d.deadline);
+    this.demandParts.set(id, [part]);
+    this.addParts([part], 1);
+  }
+
+  private refreshOffer(id: string) {
+    this.addParts(this.offerParts.get(id), -1);
+    this.offerParts.delete(id);
+    const o = this.ledger.state.offers.get(id);
+    if (!o || o.status !== 'open') return;
+    const perDay = o.products.reduce((s, p) => s + p.unitsPerDay, 0) || 1;
+    const remaining = Math.max(0, o.totalUnits - o.reservedUnits);
+    const parts = o.products.map((p) => {
+      this.row(p.category, o.region);
+      return { key: rowKey(p.category, o.region), sums: { supplyUnits: Math.floor((remaining * p.unitsPerDay) / perDay) } };
+    });
+    this.offerParts.set(id, parts);
+    this.addParts(parts, 1);
+  }
+
+  /** The coverage now (optionally narrowed); computed from the running sums, cached per log position. */
+  get(filter: { category?: string; region?: string } = {}): Coverage {
+    const seq = this.ledger.lastSeq();
+    if (!this.cached || this.cached.seq !== seq || this.cached.value === null) {
+      const rows: CoverageRow[] = [];
+      for (const r of this.rows.values()) {
+        if (!SUM_KEYS.some((k) => r[k] !== 0)) continue;
+        let earliest: string | null = null;
+        for (const dl of r.short.values()) if (!earliest || dl < earliest) earliest = dl;
+        const { short, ...rest } = r;
+        void short;
+        rows.push({ ...rest, earliestDeadline: earliest });
+      }
+      rows.sort((a, b) => b.shortageUnits - a.shortageUnits || a.category.localeCompare(b.category) || a.region.localeCompare(b.region));
+      const totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
+      for (const r of rows) for (const k of TOTAL_KEYS) totals[k] += r[k];
+      this.cached = { seq, value: { rows, totals, generatedAt: new Date(this.ledger.now()).toISOString() } };
+    }
+    return filterCoverage(this.cached.value, filter);
   }
 }

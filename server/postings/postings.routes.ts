@@ -19,7 +19,7 @@ export function postingsRoutes(registry: OpenAPIRegistry, postings: PostingsServ
   defineRoute(r, registry, {
     method: 'post', path: '/offers', tag: 'offers', summary: 'Post production capacity (matched at once)',
     access: ['supplier'], body: OfferInputSchema, status: 201, response: OfferSchema, headers: IdempotencyHeaderSchema, errors: [409, 413, 429],
-    handler: ({ auth, body }) => postings.createOffer(auth, body),
+    handler: ({ auth, body, req }) => postings.createOffer(auth, body, req.idempotency),
   });
   defineRoute(r, registry, {
     method: 'get', path: '/offers', tag: 'offers', summary: 'List offers: suppliers see their own, coordinators all',
@@ -44,7 +44,7 @@ export function postingsRoutes(registry: OpenAPIRegistry, postings: PostingsServ
   defineRoute(r, registry, {
     method: 'post', path: '/demands', tag: 'demands', summary: 'Post a demand (matched at once)',
     access: ['buyer'], body: DemandInputSchema, status: 201, response: DemandSchema, headers: IdempotencyHeaderSchema, errors: [409, 413, 429],
-    handler: ({ auth, body }) => postings.createDemand(auth, body),
+    handler: ({ auth, body, req }) => postings.createDemand(auth, body, req.idempotency),
   });
   defineRoute(r, registry, {
     method: 'get', path: '/demands', tag: 'demands', summary: 'List demands: buyers see their own, coordinators all',

@@ -1,16 +1,11 @@
-import mongoose from 'mongoose';
 import type { Demand, DemandInput, DemandPatch } from '../../models/demand.schema';
-import { DemandModel, type DemandDoc } from '../../models/demand.model';
 import type { Offer, OfferInput, OfferPatch, PostingListQuery } from '../../models/offer.schema';
-import { OfferModel, type OfferDoc } from '../../models/offer.model';
-import { OrganizationModel, type OrganizationDoc } from '../../models/organization.model';
 import type { AuthContext } from '../auth/auth.service';
-import { mutateVersioned, loadVersioned } from '../db/versioned';
 import { AppError } from '../errors';
-import { demandEvent, offerEvent, type Publisher } from '../events/publisher';
+import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
+import type { OrgInfo } from '../ledger/state';
 import { DAY_MS } from '../matching/eligibility';
-import type { MatchingService } from '../matching/matching.service';
-import { toDemandDto, toOfferDto } from './dto';
+import { emitDemand, emitOffer, matchDemand, matchOffer, withdrawPending } from '../matching/matching.service';
 
 /** Whole days in an availability window (a partial day counts). */
 export function windowDays(from: Date, to: Date): number {
@@ -27,248 +22,267 @@ function ownerOnly(auth: AuthContext, orgId: string, what: string) {
   if (auth.organizationId !== orgId) throw AppError.notFound(what);
 }
 
-/** Capacity offers and demands: create, list, read, change, withdraw; every change re-matches. */
+const invalid = (path: string, message: string) => new AppError('validation_failed', 'Invalid input', 400, [{ path, message }]);
+
+/** A new offer from its input, as a command step (no I/O). */
+export function newOffer(tx: Tx, org: OrgInfo, input: OfferInput): Offer {
+  const from = new Date(input.availableFrom);
+  const to = new Date(input.availableTo);
+  const at = new Date(tx.now).toISOString();
+  const totalUnits = totalUnitsOf(input.products, from, to);
+  return {
+    id: tx.newId(),
+    organizationId: org.id,
+    organizationName: org.name,
+    region: org.region,
+    products: input.products.map((p) => ({ category: p.category, unitsPerDay: p.unitsPerDay })),
+    capabilities: [...new Set(input.capabilities)],
+    certifications: [...new Set(input.certifications ?? [])],
+    availableFrom: from.toISOString(),
+    availableTo: to.toISOString(),
+    location: input.location ?? org.location,
+    minOrderUnits: input.minOrderUnits ?? 1,
+    pricePerUnit: input.pricePerUnit ?? null,
+    conversionLeadDays: input.conversionLeadDays ?? 0,
+    totalUnits,
+    reservedUnits: 0,
+    deliveredUnits: 0,
+    remainingUnits: totalUnits,
+    proposedUnits: 0,
+    status: 'open',
+    version: 0,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+export function newDemand(tx: Tx, org: OrgInfo, input: DemandInput): Demand {
+  const at = new Date(tx.now).toISOString();
+  return {
+    id: tx.newId(),
+    organizationId: org.id,
+    organizationName: org.name,
+    region: org.region,
+    category: input.category,
+    quantity: input.quantity,
+    deadline: new Date(input.deadline).toISOString(),
+    deliveryLocation: input.deliveryLocation,
+    requiredCertifications: [...new Set(input.requiredCertifications ?? [])],
+    maxPricePerUnit: input.maxPricePerUnit ?? null,
+    priority: input.priority,
+    confirmedUnits: 0,
+    deliveredUnits: 0,
+    proposedUnits: 0,
+    remainingUnits: input.quantity,
+    status: 'open',
+    version: 0,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** Posts an offer and proposes matches for it, in one command. */
+export function postOffer(tx: Tx, org: OrgInfo, input: OfferInput): Offer {
+  const o = newOffer(tx, org, input);
+  emitOffer(tx, o);
+  matchOffer(tx, o.id);
+  return tx.state.offerDto(tx.state.offers.get(o.id)!);
+}
+
+export function postDemand(tx: Tx, org: OrgInfo, input: DemandInput): Demand {
+  const d = newDemand(tx, org, input);
+  emitDemand(tx, d);
+  matchDemand(tx, d.id);
+  return tx.state.demandDto(tx.state.demands.get(d.id)!);
+}
+
+/**
+ * Capacity offers and demands: each change is one ledger command that also makes or withdraws the
+ * proposals it causes; reads come from the ledger's in-memory state.
+ */
 export class PostingsService {
-  constructor(
-    private readonly matching: MatchingService,
-    private readonly publisher: Publisher,
-  ) {}
+  constructor(private readonly ledger: Ledger) {}
 
-  private readonly orgCache = new Map<string, OrganizationDoc>();
+  private get state() {
+    return this.ledger.state;
+  }
 
-  /** The caller's organization; organizations are not changed through the API, so they are cached. */
-  private async organizationOf(auth: AuthContext): Promise<OrganizationDoc> {
+  /** The caller's organization. */
+  private async organizationOf(auth: AuthContext): Promise<OrgInfo> {
     if (!auth.organizationId) throw AppError.forbidden('Your account has no organization');
-    const cached = this.orgCache.get(auth.organizationId);
-    if (cached) return cached;
-    const org = (await OrganizationModel.findById(auth.organizationId).lean()) as OrganizationDoc | null;
-    if (!org) throw AppError.forbidden('Your organization no longer exists');
-    if (this.orgCache.size > 50_000) this.orgCache.clear();
-    this.orgCache.set(auth.organizationId, org);
-    return org;
+    try {
+      return await this.ledger.ensureOrg(auth.organizationId);
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) throw AppError.forbidden('Your organization no longer exists');
+      throw err;
+    }
   }
 
-  offerDto(o: OfferDoc): Offer {
-    return toOfferDto(o, this.matching.view.proposedForOffer(String(o._id)));
-  }
-
-  demandDto(d: DemandDoc): Demand {
-    return toDemandDto(d, this.matching.view.proposedForDemand(String(d._id)));
-  }
-
-  /** Posts a supplier's capacity and proposes matches for it at once. */
-  async createOffer(auth: AuthContext, input: OfferInput): Promise<Offer> {
+  /** Posts a supplier's capacity and proposes matches for it in the same command. */
+  async createOffer(auth: AuthContext, input: OfferInput, idem?: IdemKey): Promise<Offer> {
     const org = await this.organizationOf(auth);
-    const availableFrom = new Date(input.availableFrom);
-    const availableTo = new Date(input.availableTo);
-    const doc = await OfferModel.create({
-      organization: org._id,
-      organizationName: org.name,
-      region: org.region,
-      products: input.products,
-      capabilities: [...new Set(input.capabilities)],
-      certifications: [...new Set(input.certifications ?? [])],
-      availableFrom,
-      availableTo,
-      location: input.location ?? org.location,
-      minOrderUnits: input.minOrderUnits ?? 1,
-      pricePerUnit: input.pricePerUnit ?? null,
-      conversionLeadDays: input.conversionLeadDays ?? 0,
-      totalUnits: totalUnitsOf(input.products, availableFrom, availableTo),
-      reservedUnits: 0,
-      deliveredUnits: 0,
-      status: 'open',
-      version: 0,
+    return this.ledger.submit((tx) => {
+      const prior = tx.replay(idem);
+      if (prior?.id && this.state.offers.has(prior.id)) return this.state.offerDto(this.state.offers.get(prior.id)!);
+      const o = postOffer(tx, org, input);
+      tx.remember(idem, { status: 201, kind: 'offer', id: o.id });
+      return o;
     });
-    const offer = doc.toObject() as OfferDoc;
-    await this.matching.warmOrg(String(org._id));
-    this.matching.applyOffer(offer);
-    let dto!: Offer;
-    await this.matching.matchOffer(String(offer._id), () => [offerEvent((dto = this.offerDto(offer)))]);
-    return dto;
   }
 
-  async createDemand(auth: AuthContext, input: DemandInput): Promise<Demand> {
+  async createDemand(auth: AuthContext, input: DemandInput, idem?: IdemKey): Promise<Demand> {
     const org = await this.organizationOf(auth);
-    const doc = await DemandModel.create({
-      organization: org._id,
-      organizationName: org.name,
-      region: org.region,
-      category: input.category,
-      quantity: input.quantity,
-      deadline: new Date(input.deadline),
-      deliveryLocation: input.deliveryLocation,
-      requiredCertifications: [...new Set(input.requiredCertifications ?? [])],
-      maxPricePerUnit: input.maxPricePerUnit ?? null,
-      priority: input.priority,
-      confirmedUnits: 0,
-      deliveredUnits: 0,
-      status: 'open',
-      version: 0,
+    return this.ledger.submit((tx) => {
+      const prior = tx.replay(idem);
+      if (prior?.id && this.state.demands.has(prior.id)) return this.state.demandDto(this.state.demands.get(prior.id)!);
+      const d = postDemand(tx, org, input);
+      tx.remember(idem, { status: 201, kind: 'demand', id: d.id });
+      return d;
     });
-    const demand = doc.toObject() as DemandDoc;
-    this.matching.applyDemand(demand);
-    let dto!: Demand;
-    await this.matching.matchDemand(String(demand._id), () => [demandEvent((dto = this.demandDto(demand)))]);
-    return dto;
   }
 
-  private async list<T>(
-    model: mongoose.Model<any>,
+  private list<T extends Offer | Demand>(
+    all: Map<string, T>,
+    idsOf: (org: string) => string[],
     auth: AuthContext,
     q: PostingListQuery,
-    categoryField: string,
-    toDto: (d: any) => T,
-  ): Promise<{ items: T[]; total: number; limit: number; offset: number }> {
-    const filter: Record<string, unknown> = {};
-    if (auth.role !== 'coordinator' && auth.role !== 'admin') {
-      if (!auth.organizationId) return { items: [], total: 0, limit: q.limit, offset: q.offset };
-      filter.organization = new mongoose.Types.ObjectId(auth.organizationId);
+    hasCategory: (x: T, c: string) => boolean,
+    toDto: (x: T) => T,
+  ): { items: T[]; total: number; limit: number; offset: number } {
+    let pool: Iterable<T>;
+    if (auth.role === 'coordinator' || auth.role === 'admin') pool = all.values();
+    else if (!auth.organizationId) return { items: [], total: 0, limit: q.limit, offset: q.offset };
+    else pool = idsOf(auth.organizationId).map((id) => all.get(id)!);
+    const hits: T[] = [];
+    for (const x of pool) {
+      if (q.category && !hasCategory(x, q.category)) continue;
+      if (q.region && x.region !== q.region) continue;
+      if (q.status && x.status !== q.status) continue;
+      hits.push(x);
     }
-    if (q.category) filter[categoryField] = q.category;
-    if (q.region) filter.region = q.region;
-    if (q.status) filter.status = q.status;
-    const [docs, total] = await Promise.all([
-      model.find(filter).sort({ createdAt: -1, _id: -1 }).skip(q.offset).limit(q.limit).lean(),
-      model.countDocuments(filter),
-    ]);
-    return { items: docs.map(toDto), total, limit: q.limit, offset: q.offset };
+    hits.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    return { items: hits.slice(q.offset, q.offset + q.limit).map(toDto), total: hits.length, limit: q.limit, offset: q.offset };
   }
 
   listOffers(auth: AuthContext, q: PostingListQuery) {
-    return this.list(OfferModel, auth, q, 'products.category', (d: OfferDoc) => this.offerDto(d));
+    return this.list(this.state.offers, (o) => this.state.offerIdsOf(o), auth, q, (x, c) => x.products.some((p) => p.category === c), (x) => this.state.offerDto(x));
   }
 
   listDemands(auth: AuthContext, q: PostingListQuery) {
-    return this.list(DemandModel, auth, q, 'category', (d: DemandDoc) => this.demandDto(d));
+    return this.list(this.state.demands, (o) => this.state.demandIdsOf(o), auth, q, (x, c) => x.category === c, (x) => this.state.demandDto(x));
   }
 
   /** Reads an offer for its owner or a coordinator. @throws AppError not_found otherwise */
-  async getOffer(auth: AuthContext, id: string): Promise<Offer> {
-    const o = await loadVersioned<OfferDoc>(OfferModel, id);
+  getOffer(auth: AuthContext, id: string): Offer {
+    const o = this.state.offers.get(id);
     if (!o) throw AppError.notFound('Offer');
-    ownerOnly(auth, String(o.organization), 'Offer');
-    return this.offerDto(o);
+    ownerOnly(auth, o.organizationId, 'Offer');
+    return this.state.offerDto(o);
   }
 
-  async getDemand(auth: AuthContext, id: string): Promise<Demand> {
-    const d = await loadVersioned<DemandDoc>(DemandModel, id);
+  getDemand(auth: AuthContext, id: string): Demand {
+    const d = this.state.demands.get(id);
     if (!d) throw AppError.notFound('Demand');
-    ownerOnly(auth, String(d.organization), 'Demand');
-    return this.demandDto(d);
+    ownerOnly(auth, d.organizationId, 'Demand');
+    return this.state.demandDto(d);
   }
 
-  private async checkOwner(model: mongoose.Model<any>, auth: AuthContext, id: string, what: string) {
-    const doc = (await model.findById(id, { organization: 1 }).lean()) as { organization: unknown } | null;
-    if (!doc || auth.organizationId !== String(doc.organization)) throw AppError.notFound(what);
+  private ownOffer(tx: Tx, auth: AuthContext, id: string): Offer {
+    const o = tx.state.offers.get(id);
+    if (!o || auth.organizationId !== o.organizationId) throw AppError.notFound('Offer');
+    return o;
+  }
+
+  private ownDemand(tx: Tx, auth: AuthContext, id: string): Demand {
+    const d = tx.state.demands.get(id);
+    if (!d || auth.organizationId !== d.organizationId) throw AppError.notFound('Demand');
+    return d;
   }
 
   /**
-   * Changes an open offer. Its unaccepted proposals are withdrawn and it is matched again; its capacity
-   * cannot drop below what confirmed matches hold.
+   * Changes an open offer. Its pending proposals are withdrawn, accepted ones too (an acceptance holds only
+   * for the terms the other side saw), and it is matched again; its capacity cannot drop below what
+   * confirmed matches hold.
    * @throws AppError conflict when withdrawn or when the change would undercut reservations
    */
-  async updateOffer(auth: AuthContext, id: string, patch: OfferPatch): Promise<Offer> {
-    await this.checkOwner(OfferModel, auth, id, 'Offer');
-    const { after } = await mutateVersioned<OfferDoc>(
-      OfferModel,
-      id,
-      (o) => {
-        if (o.status === 'withdrawn' || o.status === 'expired') throw AppError.conflict(`The offer is ${o.status}`);
-        const next = { ...o } as OfferDoc;
-        if (patch.products) next.products = patch.products as OfferDoc['products'];
-        if (patch.capabilities) next.capabilities = [...new Set(patch.capabilities)];
-        if (patch.certifications) next.certifications = [...new Set(patch.certifications)];
-        if (patch.availableFrom) next.availableFrom = new Date(patch.availableFrom);
-        if (patch.availableTo) next.availableTo = new Date(patch.availableTo);
-        if (patch.location) next.location = patch.location;
-        if (patch.minOrderUnits !== undefined) next.minOrderUnits = patch.minOrderUnits;
-        if (patch.pricePerUnit !== undefined) next.pricePerUnit = patch.pricePerUnit;
-        if (patch.conversionLeadDays !== undefined) next.conversionLeadDays = patch.conversionLeadDays;
-        if (next.availableTo.getTime() <= next.availableFrom.getTime()) {
-          throw new AppError('validation_failed', 'Invalid input', 400, [{ path: 'availableTo', message: 'availableTo must be after availableFrom' }]);
-        }
-        next.totalUnits = totalUnitsOf(next.products, next.availableFrom, next.availableTo);
-        if (next.totalUnits < (o.reservedUnits ?? 0)) {
-          throw AppError.conflict(`Confirmed matches hold ${o.reservedUnits} units; the offer cannot shrink below that`);
-        }
-        next.status = next.totalUnits > (o.reservedUnits ?? 0) ? 'open' : 'fulfilled';
-        return next;
-      },
-      { meta: { op: 'update', by: auth.userId } },
-    );
-    this.matching.applyOffer(after);
-    const affected = await this.matching.withdrawPending({ offerId: id }, 'the offer changed', { onlyUnaccepted: true });
-    await this.matching.matchOffer(id);
-    for (const d of affected) await this.matching.matchDemand(d);
-    const dto = this.offerDto(after);
-    await this.publisher.offer(dto);
-    return dto;
+  updateOffer(auth: AuthContext, id: string, patch: OfferPatch): Promise<Offer> {
+    return this.ledger.submit((tx) => {
+      const o = this.ownOffer(tx, auth, id);
+      if (o.status === 'withdrawn' || o.status === 'expired') throw AppError.conflict(`The offer is ${o.status}`);
+      const next: Offer = { ...o, version: o.version + 1, updatedAt: new Date(tx.now).toISOString() };
+      if (patch.products) next.products = patch.products.map((p) => ({ category: p.category, unitsPerDay: p.unitsPerDay }));
+      if (patch.capabilities) next.capabilities = [...new Set(patch.capabilities)];
+      if (patch.certifications) next.certifications = [...new Set(patch.certifications)];
+      if (patch.availableFrom) next.availableFrom = new Date(patch.availableFrom).toISOString();
+      if (patch.availableTo) next.availableTo = new Date(patch.availableTo).toISOString();
+      if (patch.location) next.location = patch.location;
+      if (patch.minOrderUnits !== undefined) next.minOrderUnits = patch.minOrderUnits;
+      if (patch.pricePerUnit !== undefined) next.pricePerUnit = patch.pricePerUnit;
+      if (patch.conversionLeadDays !== undefined) next.conversionLeadDays = patch.conversionLeadDays;
+      if (Date.parse(next.availableTo) <= Date.parse(next.availableFrom)) throw invalid('availableTo', 'availableTo must be after availableFrom');
+      next.totalUnits = totalUnitsOf(next.products, new Date(next.availableFrom), new Date(next.availableTo));
+      if (next.totalUnits < o.reservedUnits) {
+        throw AppError.conflict(`Confirmed matches hold ${o.reservedUnits} units; the offer cannot shrink below that`);
+      }
+      next.status = next.totalUnits > o.reservedUnits ? 'open' : 'fulfilled';
+      const affected = withdrawPending(tx, { offerId: id }, 'the offer changed; please review the new terms');
+      emitOffer(tx, next);
+      matchOffer(tx, id);
+      for (const d of affected) matchDemand(tx, d);
+      return tx.state.offerDto(tx.state.offers.get(id)!);
+    });
   }
 
-  async updateDemand(auth: AuthContext, id: string, patch: DemandPatch): Promise<Demand> {
-    await this.checkOwner(DemandModel, auth, id, 'Demand');
-    const { after } = await mutateVersioned<DemandDoc>(
-      DemandModel,
-      id,
-      (d) => {
-        if (d.status === 'withdrawn' || d.status === 'expired') throw AppError.conflict(`The demand is ${d.status}`);
-        const next = { ...d } as DemandDoc;
-        if (patch.quantity !== undefined) next.quantity = patch.quantity;
-        if (patch.deadline) next.deadline = new Date(patch.deadline);
-        if (patch.deliveryLocation) next.deliveryLocation = patch.deliveryLocation;
-        if (patch.requiredCertifications) next.requiredCertifications = [...new Set(patch.requiredCertifications)];
-        if (patch.maxPricePerUnit !== undefined) next.maxPricePerUnit = patch.maxPricePerUnit;
-        if (patch.priority) next.priority = patch.priority;
-        if (next.quantity < (d.confirmedUnits ?? 0)) {
-          throw AppError.conflict(`Confirmed matches already cover ${d.confirmedUnits} units; the quantity cannot drop below that`);
-        }
-        next.status = next.quantity > (d.confirmedUnits ?? 0) ? 'open' : 'fulfilled';
-        return next;
-      },
-      { meta: { op: 'update', by: auth.userId } },
-    );
-    this.matching.applyDemand(after);
-    const affected = await this.matching.withdrawPending({ demandId: id }, 'the demand changed', { onlyUnaccepted: true });
-    await this.matching.matchDemand(id);
-    for (const o of affected) await this.matching.matchOffer(o);
-    const dto = this.demandDto(after);
-    await this.publisher.demand(dto);
-    return dto;
+  updateDemand(auth: AuthContext, id: string, patch: DemandPatch): Promise<Demand> {
+    return this.ledger.submit((tx) => {
+      const d = this.ownDemand(tx, auth, id);
+      if (d.status === 'withdrawn' || d.status === 'expired') throw AppError.conflict(`The demand is ${d.status}`);
+      const next: Demand = { ...d, version: d.version + 1, updatedAt: new Date(tx.now).toISOString() };
+      if (patch.quantity !== undefined) next.quantity = patch.quantity;
+      if (patch.deadline) next.deadline = new Date(patch.deadline).toISOString();
+      if (patch.deliveryLocation) next.deliveryLocation = patch.deliveryLocation;
+      if (patch.requiredCertifications) next.requiredCertifications = [...new Set(patch.requiredCertifications)];
+      if (patch.maxPricePerUnit !== undefined) next.maxPricePerUnit = patch.maxPricePerUnit;
+      if (patch.priority) next.priority = patch.priority;
+      if (next.quantity < d.confirmedUnits) {
+        throw AppError.conflict(`Confirmed matches already cover ${d.confirmedUnits} units; the quantity cannot drop below that`);
+      }
+      next.status = next.quantity > d.confirmedUnits ? 'open' : 'fulfilled';
+      const affected = withdrawPending(tx, { demandId: id }, 'the demand changed; please review the new terms');
+      emitDemand(tx, next);
+      matchDemand(tx, id);
+      for (const o of affected) matchOffer(tx, o);
+      return tx.state.demandDto(tx.state.demands.get(id)!);
+    });
   }
 
   /** Withdraws an offer: its pending proposals go, confirmed matches stay as they are. */
-  async withdrawOffer(auth: AuthContext, id: string): Promise<Offer> {
-    await this.checkOwner(OfferModel, auth, id, 'Offer');
-    const { after } = await mutateVersioned<OfferDoc>(OfferModel, id, (o) => ({ ...o, status: 'withdrawn' }), {
-      meta: { op: 'withdraw', by: auth.userId },
+  withdrawOffer(auth: AuthContext, id: string): Promise<Offer> {
+    return this.ledger.submit((tx) => {
+      const o = this.ownOffer(tx, auth, id);
+      if (o.status === 'withdrawn') return tx.state.offerDto(o);
+      const affected = withdrawPending(tx, { offerId: id }, 'the offer was withdrawn');
+      emitOffer(tx, { ...o, status: 'withdrawn', version: o.version + 1, updatedAt: new Date(tx.now).toISOString() });
+      for (const d of affected) matchDemand(tx, d);
+      return tx.state.offerDto(tx.state.offers.get(id)!);
     });
-    this.matching.applyOffer(after);
-    const affected = await this.matching.withdrawPending({ offerId: id }, 'the offer was withdrawn');
-    for (const d of affected) await this.matching.matchDemand(d);
-    const dto = this.offerDto(after);
-    await this.publisher.offer(dto);
-    return dto;
   }
 
-  async withdrawDemand(auth: AuthContext, id: string): Promise<Demand> {
-    await this.checkOwner(DemandModel, auth, id, 'Demand');
-    const { after } = await mutateVersioned<DemandDoc>(DemandModel, id, (d) => ({ ...d, status: 'withdrawn' }), {
-      meta: { op: 'withdraw', by: auth.userId },
+  withdrawDemand(auth: AuthContext, id: string): Promise<Demand> {
+    return this.ledger.submit((tx) => {
+      const d = this.ownDemand(tx, auth, id);
+      if (d.status === 'withdrawn') return tx.state.demandDto(d);
+      const affected = withdrawPending(tx, { demandId: id }, 'the demand was withdrawn');
+      emitDemand(tx, { ...d, status: 'withdrawn', version: d.version + 1, updatedAt: new Date(tx.now).toISOString() });
+      for (const o of affected) matchOffer(tx, o);
+      return tx.state.demandDto(tx.state.demands.get(id)!);
     });
-    this.matching.applyDemand(after);
-    const affected = await this.matching.withdrawPending({ demandId: id }, 'the demand was withdrawn');
-    for (const o of affected) await this.matching.matchOffer(o);
-    const dto = this.demandDto(after);
-    await this.publisher.demand(dto);
-    return dto;
   }
 
   /** Checks who may see a posting's matches: its owner or a coordinator. @throws AppError not_found */
-  async assertCanSeePosting(auth: AuthContext, kind: 'offer' | 'demand', id: string) {
-    const model: mongoose.Model<any> = kind === 'offer' ? OfferModel : DemandModel;
-    const doc = (await model.findById(id, { organization: 1 }).lean()) as { organization: unknown } | null;
-    if (!doc) throw AppError.notFound(kind === 'offer' ? 'Offer' : 'Demand');
-    ownerOnly(auth, String(doc.organization), kind === 'offer' ? 'Offer' : 'Demand');
+  assertCanSeePosting(auth: AuthContext, kind: 'offer' | 'demand', id: string) {
+    const p = kind === 'offer' ? this.state.offers.get(id) : this.state.demands.get(id);
+    if (!p) throw AppError.notFound(kind === 'offer' ? 'Offer' : 'Demand');
+    ownerOnly(auth, p.organizationId, kind === 'offer' ? 'Offer' : 'Demand');
   }
 }

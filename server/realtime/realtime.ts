@@ -1,7 +1,8 @@
 import type http from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Ack } from '../../models/common.schema';
-import type { EventDoc } from '../../models/event.model';
+import type { Coverage } from '../../models/metrics.schema';
+import type { LedgerEvent as EventDoc } from '../ledger/state';
 import {
   ResyncSchema,
   SubscribeSchema,
@@ -14,6 +15,11 @@ import type { AuthService } from '../auth/auth.service';
 import { tokenFrom } from '../http/auth.middleware';
 import { AppError, toErrorResponse } from '../errors';
 import { toLoggedEvent, type EventLog } from '../events/event-log';
+
+/** Sends coverage to this instance's coordinators (each instance computes its own: not through Redis). */
+export function emitCoverage(io: FuchanIo, seq: number, coverage: Coverage) {
+  io.local.to(COORDINATORS).emit('coverage:updated', { seq, at: new Date().toISOString(), coverage });
+}
 import type { Logger } from '../logger';
 
 export type FuchanIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -80,6 +86,8 @@ export interface RealtimeDeps {
   log: Logger;
   corsOrigins: string[];
   eventsPerSecond?: number;
+  /** The current coverage, sent to coordinators at the end of a resync. */
+  coverage?: () => Coverage;
   /** Called when a coordinator connects (coverage computed while none was listening is due). */
   onCoordinatorConnected?: () => void;
 }
@@ -138,36 +146,25 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
       if (!parsed.success) return ack(ackError(parsed.error));
       try {
         const limit = parsed.data.limit ?? 1000;
-        const visible = [];
-        let cursor = parsed.data.afterSeq;
-        let more = false;
-        // read in pages until `limit` visible events are found or the log ends
-        for (;;) {
-          const page = await deps.eventLog.since(cursor, 2000);
-          for (const doc of page) {
-            cursor = doc.seq;
-            if (!canSee(d, doc)) continue;
-            visible.push(toLoggedEvent(doc));
-            if (visible.length >= limit) break;
-          }
-          if (visible.length >= limit) {
-            more = true;
-            break;
-          }
-          if (page.length < 2000) break;
-        }
-        ack({ ok: true, data: { events: visible, lastSeq: cursor, more } });
+        // served from the ledger's recent events in memory; an old position reads a bounded stretch of the log per call
+        const { events, scannedTo } = await deps.eventLog.since(parsed.data.afterSeq, limit, (doc) => canSee(d, doc));
+        const visible = events.map(toLoggedEvent);
+        const more = scannedTo < deps.eventLog.lastSeq();
+        ack({ ok: true, data: { events: visible, lastSeq: scannedTo, more } });
+        // coverage is derived state, not a log entry: a coordinator that caught up gets the current one
+        const coverage = isCoordinator && !more ? deps.coverage?.() : null;
+        if (coverage) socket.emit('coverage:updated', { seq: scannedTo, at: new Date().toISOString(), coverage });
       } catch (err) {
         ack(ackError(err));
       }
     });
   });
 
-  deps.eventLog.onAppended((doc) => {
-    const { type, payload } = toLoggedEvent(doc);
-    // every instance computes coverage for its own coordinators: sending it through Redis would duplicate it
-    if (type === 'coverage:updated') io.local.to(COORDINATORS).emit(type, payload as never);
-    else io.to(eventRooms(doc)).emit(type, payload as never);
+  deps.eventLog.onCommitted((docs) => {
+    for (const doc of docs) {
+      const { type, payload } = toLoggedEvent(doc);
+      io.to(eventRooms(doc)).emit(type, payload as never);
+    }
   });
 
   return io;

@@ -10,7 +10,7 @@ import {
   sectors,
 } from '../../models/catalog';
 import { findProvince, provinceGridSize, provinces } from '../../models/provinces';
-import { buildScenario, scenarioSummary, type Scenario } from '../../scripts/demo/scenario';
+import { buildScenario, scenarioSummary, type Scenario } from '../../server/demo/scenario';
 
 const DAY_MS = 86_400_000;
 const NOW = new Date('2020-02-10T08:00:00.000Z');

@@ -250,7 +250,8 @@ async function check(app: Express, w: World, row: Row): Promise<string | null> {
 }
 
 /** The arranged offer, demand and match as their owners read them, and how many postings and matches exist. */
-async function snapshot(app: Express, w: World) {
+async function snapshot(app: Express, w: World, services: Services) {
+  await services.projector.idle(); // the counts are of the projections
   const read = async (path: string, who: Account) => {
     const res = await request(app).get(path).set(bearer(who.token));
     expect(res.status, `${path}: ${JSON.stringify(res.body)}`).to.equal(200);
@@ -296,7 +297,7 @@ describe('authorization: every route as every role', function () {
     it(`when ${r.method.toUpperCase()} ${r.path} is called by each role, then ${outcome}`, async () => {
       const { app, services } = await createTestApp();
       const w = await arrange(app, services);
-      const before = await snapshot(app, w);
+      const before = await snapshot(app, w, services);
       const problems: string[] = [];
 
       const changing = (row: Row) => row.writes && row.expect < 300;
@@ -304,7 +305,7 @@ describe('authorization: every route as every role', function () {
         const p = await check(app, w, row);
         if (p) problems.push(p);
       }
-      const changed = differences(before, await snapshot(app, w));
+      const changed = differences(before, await snapshot(app, w, services));
       if (changed.length) problems.push(`${r.method.toUpperCase()} ${r.path}: the refused calls changed ${changed.join(', ')}`);
       for (const row of rows.filter(changing)) {
         const p = await check(app, w, row);
@@ -397,7 +398,7 @@ describe('authorization: live events and resync', function () {
     }
     expect((await request(s.url).get(`/api/matches/${w.match.id}`).set(bearer(people.buyerA.token))).body.status).to.equal('confirmed');
 
-    const log = (await s.services.eventLog.since(0, 10_000)).map((d) => ({ type: d.type, seq: d.seq, payload: d.data as Record<string, unknown> }));
+    const log = (await s.services.eventLog.since(0, 10_000)).events.map((d) => ({ type: d.type, seq: d.seq, payload: d.data as Record<string, unknown> }));
     const lastSeq = Math.max(...log.map((e) => e.seq));
     for (let waited = 0; waited < 5000 && !live.coordinator.some((e) => e.seq >= lastSeq); waited += 50) await sleep(50);
     await sleep(300); // the same emit reached every room; give the other sockets a moment to read it

@@ -31,6 +31,7 @@ describe('idempotent writes', () => {
     expect(retry.status).to.equal(201);
     expect(retry.body.id).to.equal(first.body.id);
     expect(retry.headers['idempotent-replay']).to.equal('true');
+    await t.services.projector.idle();
     expect(await DemandModel.countDocuments({})).to.equal(1);
   });
 
@@ -41,6 +42,7 @@ describe('idempotent writes', () => {
     );
     expect(replies.map((r) => r.status)).to.deep.equal(Array(12).fill(201));
     expect(new Set(replies.map((r) => r.body.id)).size).to.equal(1);
+    await t.services.projector.idle();
     expect(await OfferModel.countDocuments({})).to.equal(1);
   });
 
@@ -51,6 +53,7 @@ describe('idempotent writes', () => {
     expect(other.status).to.equal(409);
     const b2 = await register(t.app, 'buyer');
     await request(t.app).post('/api/demands').set(bearer(b2)).set('Idempotency-Key', 'k-2').send(body).expect(201);
+    await t.services.projector.idle();
     expect(await DemandModel.countDocuments({})).to.equal(2);
   });
 
@@ -63,6 +66,7 @@ describe('idempotent writes', () => {
       Array.from({ length: 6 }, () => request(t.app).post(`/api/matches/${m.id}/accept`).set(bearer(buyer)).set('Idempotency-Key', 'acc-1')),
     );
     expect(replies.every((r) => r.status === 200 && r.body.status === 'confirmed')).to.equal(true);
+    await t.services.projector.idle();
     const offer = await OfferModel.findOne({}).lean();
     expect(offer!.reservedUnits).to.equal(5000);
   });

@@ -3,7 +3,9 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { MatchModel } from '../../../models/match.model';
 import { OfferModel } from '../../../models/offer.model';
-import { DemandModel } from '../../../models/demand.model';
+import type { Match } from '../../../models/match.schema';
+import { emitDemand } from '../../../server/matching/matching.service';
+import { newDemand } from '../../../server/postings/postings.service';
 import { bearer, coordinator, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
 import { daysFromNow, demandInput, offerInput } from '../../fixtures/postings';
 
@@ -173,30 +175,37 @@ describe('matching through the API', () => {
     this.timeout(120_000);
     const o = await post(supplier, 'offers', offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }], availableTo: daysFromNow(10), minOrderUnits: 1 })); // 1,000 units
     const buyers = await Promise.all(Array.from({ length: 50 }, () => register(t.app, 'buyer')));
-    const offerDoc = await OfferModel.findById(o.id).lean();
-    const matchIds: string[] = [];
-    for (const b of buyers) {
-      const d = await DemandModel.create({
-        organization: new mongoose.Types.ObjectId(b.user.organization!.id), organizationName: 'b', region: 'Hubei', category: 'protective-gown',
-        quantity: 100, deadline: new Date(daysFromNow(20)), deliveryLocation: { lat: 30.6, lng: 114.3 }, requiredCertifications: [], maxPricePerUnit: null, priority: 'normal',
+    // Arrange through the ledger: 50 demands, each with a proposal of 100 units that the supplier already
+    // accepted (more than the offer can make: proposals alone never add up past it, so they are made by hand)
+    const { ledger } = t.services;
+    for (const b of buyers) await ledger.ensureOrg(b.user.organization!.id);
+    const matchIds = await ledger.submit((tx) => {
+      const offer = tx.state.offers.get(o.id)!;
+      return buyers.map((b) => {
+        const org = tx.state.orgs.get(b.user.organization!.id)!;
+        const d = newDemand(tx, org, { category: 'protective-gown', quantity: 100, deadline: daysFromNow(20), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'normal' });
+        emitDemand(tx, d);
+        const at = new Date(tx.now).toISOString();
+        const m: Match = {
+          id: tx.newId(), demandId: d.id, offerId: offer.id, buyerOrgId: org.id, supplierOrgId: offer.organizationId, buyerOrgName: org.name,
+          supplierOrgName: offer.organizationName, category: d.category, region: d.region, supplierRegion: offer.region, priority: 'normal',
+          units: 100, score: 0.5, explanation: {} as Match['explanation'], status: 'accepted_by_supplier', source: 'incremental',
+          buyerAcceptedAt: null, supplierAcceptedAt: at, history: [], version: 0, createdAt: at, updatedAt: at,
+        };
+        tx.emit('match:proposed', { match: m, transition: { status: m.status, actorId: null, actorRole: 'supplier', at } }, { orgIds: [m.buyerOrgId, m.supplierOrgId], region: m.region, categories: [m.category] });
+        return m.id;
       });
-      // a proposal the supplier already accepted: the buyer's accept confirms it
-      const m = await MatchModel.create({
-        demand: d._id, offer: offerDoc!._id, buyerOrg: d.organization, supplierOrg: offerDoc!.organization, buyerOrgName: 'b', supplierOrgName: 's',
-        category: 'protective-gown', region: 'Hubei', supplierRegion: 'Hubei', priority: 'normal', units: 100, score: 0.5,
-        explanation: { summary: [] }, status: 'accepted_by_supplier', supplierAcceptedAt: new Date(), history: [], version: 0,
-      });
-      matchIds.push(String(m._id));
-    }
+    });
     const results = await Promise.all(buyers.map((b, i) => request(t.app).post(`/api/matches/${matchIds[i]}/accept`).set(bearer(b))));
     const statuses = results.map((r) => r.status);
     expect(statuses.every((s) => s === 200 || s === 409), JSON.stringify(statuses)).to.equal(true);
     const ok = statuses.filter((s) => s === 200).length;
     expect(ok).to.equal(10);
+    await t.services.projector.idle();
     const offer = await OfferModel.findById(o.id).lean();
     expect(offer!.reservedUnits).to.equal(1000);
     expect(offer!.totalUnits - offer!.reservedUnits).to.be.at.least(0);
-    const confirmed = await MatchModel.countDocuments({ offer: offerDoc!._id, status: 'confirmed' });
+    const confirmed = await MatchModel.countDocuments({ offer: new mongoose.Types.ObjectId(o.id), status: 'confirmed' });
     expect(confirmed).to.equal(ok);
   });
 
@@ -246,22 +255,23 @@ describe('matching through the API', () => {
 
 describe('expiry', () => {
   it('when a demand deadline passes, then its proposals and the demand expire and leave the open set', async () => {
-    const t = await createTestApp();
+    let now = Date.now();
+    const t = await createTestApp({}, { now: () => now });
     const supplier = await register(t.app, 'supplier', { certifications: ['iso-13485'] });
     const buyer = await register(t.app, 'buyer');
     await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput()).expect(201);
     const d = (await request(t.app).post('/api/demands').set(bearer(buyer)).send(demandInput({ deadline: daysFromNow(3) })).expect(201)).body;
-    const view = t.services.matching.view;
-    expect(view.pendingForDemand(d.id)).to.have.length(1);
-    // move the demand's deadline into the past behind the API's back, as time would
-    await DemandModel.updateOne({ _id: d.id }, { $set: { deadline: new Date(Date.now() - 1000) } });
-    view.demands.get(d.id)!.deadline = Date.now() - 1000;
+    const state = t.services.ledger.state;
+    expect(state.pendingForDemand(d.id)).to.have.length(1);
+    // the injected clock moves past the deadline
+    now += 4 * 86_400_000;
     const expired = await t.services.matching.expireStale();
     expect(expired).to.equal(1);
     const after = (await request(t.app).get(`/api/demands/${d.id}`).set(bearer(buyer))).body;
     expect(after.status).to.equal('expired');
     const m = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(buyer))).body.items;
     expect(m.map((x: { status: string }) => x.status)).to.deep.equal(['expired']);
-    expect(view.demands.has(d.id)).to.equal(false);
+    expect(state.demandView(d.id, now)).to.equal(null);
+    expect(state.pendingForDemand(d.id)).to.have.length(0);
   });
 });

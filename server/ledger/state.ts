@@ -1,0 +1,448 @@
+import { catalog } from '../../models/catalog';
+import type { Demand } from '../../models/demand.schema';
+import type { EventType } from '../../models/events';
+import { pendingStatuses, reservingStatuses, type Match, type MatchStatus } from '../../models/match.schema';
+import type { Offer } from '../../models/offer.schema';
+import { reliabilityOf, servableCategories } from '../matching/eligibility';
+import type { DemandView, OfferView } from '../matching/types';
+
+/** What matching needs to know of an organization. */
+export interface OrgInfo {
+  id: string;
+  name: string;
+  kind: string;
+  region: string;
+  location: { lat: number; lng: number };
+  certifications: string[];
+  stats: { confirmed: number; delivered: number; cancelled: number };
+  /** The last log position whose outcome the stats count (replay never counts one twice). */
+  statsSeq: number;
+}
+
+/** One transition of a match, as logged. */
+export type Transition = Match['history'][number];
+
+/** A stored Event log entry. `cmd` groups the events of one command; `last` marks its final event. */
+export interface LedgerEvent {
+  _id: string;
+  seq: number;
+  type: EventType;
+  at: Date;
+  orgIds: string[];
+  region: string | null;
+  categories: string[];
+  data: Record<string, unknown>;
+  cmd?: string;
+  last?: boolean;
+  /** The idempotency key the command carried, with what a retry gets back. */
+  idem?: IdemRecord;
+}
+
+export interface IdemRecord {
+  key: string;
+  fingerprint: string;
+  status: number;
+  kind: 'offer' | 'demand' | 'match' | 'none';
+  id: string | null;
+  at: string;
+}
+
+type Entity = 'offer' | 'demand' | 'match';
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string) {
+  let s = index.get(key);
+  if (!s) index.set(key, (s = new Set()));
+  s.add(id);
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, id: string) {
+  const s = index.get(key);
+  if (!s) return;
+  s.delete(id);
+  if (!s.size) index.delete(key);
+}
+
+const isPending = (s: MatchStatus) => pendingStatuses.includes(s);
+
+/**
+ * The ledger's state: every offer, demand and match, the organizations matching reads, the indexes the
+ * planner and the reads use, and the idempotency keys. It changes only by `apply(event)`, in log order; a
+ * journal, while open, records how to undo each change, so a batch that fails to append is rolled back
+ * exactly. Plain data, no I/O: the same code serves the service, replay and the tests.
+ */
+export class LedgerState {
+  readonly offers = new Map<string, Offer>();
+  readonly demands = new Map<string, Demand>();
+  readonly matches = new Map<string, Match>();
+  readonly orgs = new Map<string, OrgInfo>();
+  /** Sequence number each entity reflects. */
+  readonly seqOf = new Map<string, number>();
+  readonly idem = new Map<string, IdemRecord>();
+
+  private readonly offersByOrg = new Map<string, Set<string>>();
+  private readonly demandsByOrg = new Map<string, Set<string>>();
+  /** Open offers with units left, by every category they can serve (directly or by conversion). */
+  private readonly offersByCategory = new Map<string, Set<string>>();
+  private readonly offerCategories = new Map<string, string[]>();
+  /** Open demands with units left, by category. */
+  private readonly demandsByCategory = new Map<string, Set<string>>();
+  private readonly pendingByOffer = new Map<string, Set<string>>();
+  private readonly pendingByDemand = new Map<string, Set<string>>();
+  private readonly proposedByOffer = new Map<string, number>();
+  private readonly proposedByDemand = new Map<string, number>();
+  private readonly matchesByPosting = new Map<string, Set<string>>();
+  private readonly declined = new Map<string, number>();
+  private readonly offerViews = new Map<string, OfferView>();
+  private readonly demandViews = new Map<string, DemandView>();
+
+  /** Undo steps of the open journal, or null when none is open. */
+  private journal: (() => void)[] | null = null;
+  /** Bumped on every change: caches keyed on it (coverage) know when to recompute. */
+  revision = 0;
+
+  // ---- journal -------------------------------------------------------------------------------------
+
+  beginJournal() {
+    this.journal = [];
+  }
+
+  /** A savepoint inside the open journal. */
+  mark(): number {
+    return this.journal?.length ?? 0;
+  }
+
+  /** Undoes every change after `mark` (all of them by default) and keeps the journal open. */
+  rollback(mark = 0) {
+    const j = this.journal;
+    if (!j) return;
+    this.journal = null;
+    while (j.length > mark) j.pop()!();
+    this.journal = j;
+    this.revision++;
+  }
+
+  endJournal() {
+    this.journal = null;
+  }
+
+  private record(undo: () => void) {
+    this.journal?.push(undo);
+  }
+
+  // ---- organizations -------------------------------------------------------------------------------
+
+  putOrg(org: OrgInfo) {
+    const prev = this.orgs.get(org.id);
+    this.orgs.set(org.id, org);
+    this.record(() => {
+      if (prev) this.orgs.set(org.id, prev);
+      else this.orgs.delete(org.id);
+      this.touchOrg(org.id);
+    });
+    this.touchOrg(org.id);
+  }
+
+  private touchOrg(orgId: string) {
+    for (const id of this.offersByOrg.get(orgId) ?? []) this.offerViews.delete(id);
+  }
+
+  // ---- entities ------------------------------------------------------------------------------------
+
+  private setOffer(o: Offer | undefined, id: string, seq: number | undefined) {
+    const prev = this.offers.get(id);
+    if (prev) {
+      removeFrom(this.offersByOrg, prev.organizationId, id);
+      for (const c of this.offerCategories.get(id) ?? []) removeFrom(this.offersByCategory, c, id);
+      this.offerCategories.delete(id);
+    }
+    this.offerViews.delete(id);
+    if (!o) {
+      this.offers.delete(id);
+      this.seqOf.delete(id);
+      return;
+    }
+    this.offers.set(id, o);
+    if (seq !== undefined) this.seqOf.set(id, seq);
+    addTo(this.offersByOrg, o.organizationId, id);
+    if (o.status === 'open' && o.totalUnits - o.reservedUnits > 0) {
+      const cats = servableCategories({ products: o.products, capabilities: o.capabilities, conversionLeadDays: o.conversionLeadDays }, catalog.categories);
+      this.offerCategories.set(id, cats);
+      for (const c of cats) addTo(this.offersByCategory, c, id);
+    }
+  }
+
+  private setDemand(d: Demand | undefined, id: string, seq: number | undefined) {
+    const prev = this.demands.get(id);
+    if (prev) {
+      removeFrom(this.demandsByOrg, prev.organizationId, id);
+      removeFrom(this.demandsByCategory, prev.category, id);
+    }
+    this.demandViews.delete(id);
+    if (!d) {
+      this.demands.delete(id);
+      this.seqOf.delete(id);
+      return;
+    }
+    this.demands.set(id, d);
+    if (seq !== undefined) this.seqOf.set(id, seq);
+    addTo(this.demandsByOrg, d.organizationId, id);
+    if (d.status === 'open' && d.quantity - d.confirmedUnits > 0) addTo(this.demandsByCategory, d.category, id);
+  }
+
+  private setMatch(m: Match | undefined, id: string, seq: number | undefined) {
+    const prev = this.matches.get(id);
+    if (prev && isPending(prev.status)) {
+      removeFrom(this.pendingByOffer, prev.offerId, id);
+      removeFrom(this.pendingByDemand, prev.demandId, id);
+      this.proposedByOffer.set(prev.offerId, (this.proposedByOffer.get(prev.offerId) ?? 0) - prev.units);
+      this.proposedByDemand.set(prev.demandId, (this.proposedByDemand.get(prev.demandId) ?? 0) - prev.units);
+    }
+    if (prev?.status === 'declined') this.declined.set(`${prev.demandId}:${prev.offerId}`, (this.declined.get(`${prev.demandId}:${prev.offerId}`) ?? 1) - 1);
+    if (!m) {
+      if (prev) {
+        removeFrom(this.matchesByPosting, prev.offerId, id);
+        removeFrom(this.matchesByPosting, prev.demandId, id);
+      }
+      this.matches.delete(id);
+      this.seqOf.delete(id);
+      return;
+    }
+    this.matches.set(id, m);
+    if (seq !== undefined) this.seqOf.set(id, seq);
+    addTo(this.matchesByPosting, m.offerId, id);
+    addTo(this.matchesByPosting, m.demandId, id);
+    if (isPending(m.status)) {
+      addTo(this.pendingByOffer, m.offerId, id);
+      addTo(this.pendingByDemand, m.demandId, id);
+      this.proposedByOffer.set(m.offerId, (this.proposedByOffer.get(m.offerId) ?? 0) + m.units);
+      this.proposedByDemand.set(m.demandId, (this.proposedByDemand.get(m.demandId) ?? 0) + m.units);
+    }
+    if (m.status === 'declined') this.declined.set(`${m.demandId}:${m.offerId}`, (this.declined.get(`${m.demandId}:${m.offerId}`) ?? 0) + 1);
+  }
+
+  private put(kind: Entity, id: string, value: Offer | Demand | Match | undefined, seq: number | undefined) {
+    const setter = kind === 'offer' ? this.setOffer : kind === 'demand' ? this.setDemand : this.setMatch;
+    const map = (kind === 'offer' ? this.offers : kind === 'demand' ? this.demands : this.matches) as Map<string, unknown>;
+    const prev = map.get(id) as never;
+    const prevSeq = this.seqOf.get(id);
+    setter.call(this, value as never, id, seq);
+    this.revision++;
+    this.record(() => {
+      setter.call(this, prev, id, prevSeq);
+      if (prev !== undefined && prevSeq === undefined) this.seqOf.delete(id);
+    });
+  }
+
+  /** Loads a projected entity (start-up): no journal, no stats. */
+  load(kind: Entity, value: Offer | Demand | Match, seq: number) {
+    this.put(kind, value.id, value, seq);
+  }
+
+  putIdem(rec: IdemRecord) {
+    const prev = this.idem.get(rec.key);
+    if (prev === rec) return;
+    this.idem.set(rec.key, rec);
+    this.record(() => (prev ? this.idem.set(rec.key, prev) : this.idem.delete(rec.key)));
+  }
+
+  // ---- applying events -----------------------------------------------------------------------------
+
+  /**
+   * Applies one logged event. An entity already at this sequence number or later ignores it, so replaying
+   * the log over projections that are partly ahead is harmless.
+   */
+  apply(e: Pick<LedgerEvent, 'seq' | 'type' | 'data' | 'idem'>) {
+    if (e.idem) this.putIdem(e.idem);
+    const data = e.data;
+    switch (e.type) {
+      case 'offer:updated': {
+        const o = data.offer as Offer;
+        if ((this.seqOf.get(o.id) ?? -1) >= e.seq) return;
+        this.put('offer', o.id, o, e.seq);
+        return;
+      }
+      case 'demand:updated': {
+        const d = data.demand as Demand;
+        if ((this.seqOf.get(d.id) ?? -1) >= e.seq) return;
+        this.put('demand', d.id, d, e.seq);
+        return;
+      }
+      case 'match:proposed':
+      case 'match:updated': {
+        const logged = data.match as Match;
+        const transition = data.transition as Transition | undefined;
+        if ((this.seqOf.get(logged.id) ?? -1) >= e.seq) return;
+        const prev = this.matches.get(logged.id);
+        const history = logged.history ?? [...(prev?.history ?? []), ...(transition ? [transition] : [])];
+        const next: Match = { ...logged, history };
+        this.countOutcome(prev, next, transition, e.seq);
+        this.put('match', next.id, next, e.seq);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Supplier outcomes for reliability: confirmed, delivered, cancelled by the supplier. */
+  private countOutcome(prev: Match | undefined, next: Match, t: Transition | undefined, seq: number) {
+    if (prev?.status === next.status) return;
+    const org = this.orgs.get(next.supplierOrgId);
+    if (!org || org.statsSeq >= seq) return;
+    const stats = { ...org.stats };
+    if (next.status === 'confirmed') stats.confirmed += 1;
+    else if (next.status === 'delivered') stats.delivered += 1;
+    else if (next.status === 'cancelled' && prev && reservingStatuses.includes(prev.status) && t?.actorRole === 'supplier') stats.cancelled += 1;
+    else return;
+    this.putOrg({ ...org, stats, statsSeq: seq });
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------------
+
+  offerIdsOf(orgId: string): string[] {
+    return [...(this.offersByOrg.get(orgId) ?? [])];
+  }
+
+  demandIdsOf(orgId: string): string[] {
+    return [...(this.demandsByOrg.get(orgId) ?? [])];
+  }
+
+  matchIdsFor(postingId: string): string[] {
+    return [...(this.matchesByPosting.get(postingId) ?? [])];
+  }
+
+  proposedForOffer(id: string) {
+    return this.proposedByOffer.get(id) ?? 0;
+  }
+
+  proposedForDemand(id: string) {
+    return this.proposedByDemand.get(id) ?? 0;
+  }
+
+  pendingForOffer(id: string): Match[] {
+    return [...(this.pendingByOffer.get(id) ?? [])].map((m) => this.matches.get(m)!);
+  }
+
+  pendingForDemand(id: string): Match[] {
+    return [...(this.pendingByDemand.get(id) ?? [])].map((m) => this.matches.get(m)!);
+  }
+
+  *pendingMatches(): Iterable<Match> {
+    for (const ids of this.pendingByDemand.values()) for (const id of ids) yield this.matches.get(id)!;
+  }
+
+  isDeclined(demandId: string, offerId: string) {
+    return (this.declined.get(`${demandId}:${offerId}`) ?? 0) > 0;
+  }
+
+  /** The offer as it is sent: with the units its pending proposals hold. */
+  offerDto(o: Offer): Offer {
+    return { ...o, remainingUnits: o.totalUnits - o.reservedUnits, proposedUnits: o.status === 'open' ? this.proposedForOffer(o.id) : 0 };
+  }
+
+  demandDto(d: Demand): Demand {
+    return { ...d, remainingUnits: d.quantity - d.confirmedUnits, proposedUnits: d.status === 'open' ? this.proposedForDemand(d.id) : 0 };
+  }
+
+  // ---- the matching engine's view ------------------------------------------------------------------
+
+  /** The engine's view of an open offer with units left; null otherwise (`now` excludes ended windows). */
+  offerView(id: string, now: number): OfferView | null {
+    const o = this.offers.get(id);
+    if (!o || o.status !== 'open' || o.totalUnits - o.reservedUnits <= 0 || Date.parse(o.availableTo) <= now) return null;
+    const cached = this.offerViews.get(id);
+    if (cached) return cached;
+    const org = this.orgs.get(o.organizationId);
+    const stats = org?.stats ?? { confirmed: 0, delivered: 0, cancelled: 0 };
+    const v: OfferView = {
+      id: o.id,
+      orgId: o.organizationId,
+      orgName: o.organizationName,
+      region: o.region,
+      location: o.location,
+      products: o.products,
+      capabilities: o.capabilities,
+      certifications: [...new Set([...(org?.certifications ?? []), ...o.certifications])],
+      availableFrom: Date.parse(o.availableFrom),
+      availableTo: Date.parse(o.availableTo),
+      minOrderUnits: o.minOrderUnits,
+      pricePerUnit: o.pricePerUnit,
+      conversionLeadDays: o.conversionLeadDays,
+      remainingUnits: o.totalUnits - o.reservedUnits,
+      reliability: reliabilityOf(stats),
+      reliabilityBasis: { ...stats },
+      version: o.version,
+    };
+    this.offerViews.set(id, v);
+    return v;
+  }
+
+  demandView(id: string, now: number): DemandView | null {
+    const d = this.demands.get(id);
+    if (!d || d.status !== 'open' || d.quantity - d.confirmedUnits <= 0 || Date.parse(d.deadline) <= now) return null;
+    const cached = this.demandViews.get(id);
+    if (cached) return cached;
+    const v: DemandView = {
+      id: d.id,
+      orgId: d.organizationId,
+      orgName: d.organizationName,
+      region: d.region,
+      category: d.category,
+      quantity: d.quantity,
+      remainingUnits: d.quantity - d.confirmedUnits,
+      deadline: Date.parse(d.deadline),
+      deliveryLocation: d.deliveryLocation,
+      requiredCertifications: d.requiredCertifications,
+      maxPricePerUnit: d.maxPricePerUnit,
+      priority: d.priority,
+      version: d.version,
+    };
+    this.demandViews.set(id, v);
+    return v;
+  }
+
+  /** Open offers that make `category` or can convert to it. */
+  offersServing(category: string, now: number): OfferView[] {
+    const out: OfferView[] = [];
+    for (const id of this.offersByCategory.get(category) ?? []) {
+      const v = this.offerView(id, now);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  /** Open demands in any category the offer can serve. */
+  demandsFor(offerId: string, now: number): DemandView[] {
+    const out: DemandView[] = [];
+    for (const c of this.offerCategories.get(offerId) ?? []) {
+      for (const id of this.demandsByCategory.get(c) ?? []) {
+        const v = this.demandView(id, now);
+        if (v) out.push(v);
+      }
+    }
+    return out;
+  }
+
+  /** Every open offer view (the optimizer, near misses). */
+  openOffers(now: number): OfferView[] {
+    const ids = new Set<string>();
+    for (const s of this.offersByCategory.values()) for (const id of s) ids.add(id);
+    const out: OfferView[] = [];
+    for (const id of ids) {
+      const v = this.offerView(id, now);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  openDemands(now: number): DemandView[] {
+    const out: DemandView[] = [];
+    for (const s of this.demandsByCategory.values()) {
+      for (const id of s) {
+        const v = this.demandView(id, now);
+        if (v) out.push(v);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,201 @@
+import { priorityWeight } from '../../models/common.schema';
+import type { NearMiss } from '../../models/match.schema';
+import type { LedgerState } from '../ledger/state';
+import { solveAllocation, type AllocationInstance } from './allocation';
+import { evaluate, explain, unitCost, type Eligibility } from './eligibility';
+import type { DemandView, OfferView } from './types';
+
+type Eligible = Extract<Eligibility, { eligible: true }>;
+
+/** One proposal to make: `units` of `offer` for `demand`, with its evaluation. */
+export interface Plan {
+  offer: OfferView;
+  demand: DemandView;
+  e: Eligible;
+  units: number;
+}
+
+/** At most this many new proposals per posting per change. */
+export const MAX_PROPOSALS_PER_RUN = 8;
+
+/** Units of an offer not yet reserved nor proposed. */
+export function freeUnits(state: LedgerState, o: OfferView) {
+  return o.remainingUnits - state.proposedForOffer(o.id);
+}
+
+/** Units of a demand not yet confirmed nor proposed. */
+export function uncoveredUnits(state: LedgerState, d: DemandView) {
+  return d.remainingUnits - state.proposedForDemand(d.id);
+}
+
+/**
+ * Proposals for a demand: the best eligible offers by score, split until it is covered. Calls `propose`
+ * for each, in order; `propose` changes the state (the units become proposed) before the next is chosen.
+ */
+export function planForDemand(state: LedgerState, demandId: string, now: number, propose: (p: Plan) => void): number {
+  const d = state.demandView(demandId, now);
+  if (!d || uncoveredUnits(state, d) <= 0) return 0;
+  const taken = new Set(state.pendingForDemand(d.id).map((m) => m.offerId));
+  const candidates: { o: OfferView; e: Eligible; score: number }[] = [];
+  for (const o of state.offersServing(d.category, now)) {
+    if (taken.has(o.id) || state.isDeclined(d.id, o.id)) continue;
+    const free = freeUnits(state, o);
+    if (free <= 0) continue;
+    const e = evaluate(o, d, now);
+    if (!e.eligible) continue;
+    const units = Math.min(free, e.deliverableUnits, uncoveredUnits(state, d));
+    if (units < o.minOrderUnits) continue;
+    candidates.push({ o, e, score: explain(o, d, e, units, now).score });
+  }
+  candidates.sort((a, b) => b.score - a.score || a.o.id.localeCompare(b.o.id));
+  let made = 0;
+  for (const c of candidates) {
+    const uncovered = uncoveredUnits(state, d);
+    if (uncovered <= 0 || made >= MAX_PROPOSALS_PER_RUN) break;
+    const units = Math.min(c.e.deliverableUnits, uncovered, freeUnits(state, c.o));
+    if (units < c.o.minOrderUnits || units <= 0) continue;
+    propose({ offer: c.o, demand: d, e: c.e, units });
+    made++;
+  }
+  return made;
+}
+
+/** Proposals for an offer: the most urgent eligible demands first, split over as many as it can serve. */
+export function planForOffer(state: LedgerState, offerId: string, now: number, propose: (p: Plan) => void): number {
+  const o = state.offerView(offerId, now);
+  if (!o || freeUnits(state, o) <= 0) return 0;
+  const taken = new Set(state.pendingForOffer(o.id).map((m) => m.demandId));
+  const candidates: { d: DemandView; e: Eligible; score: number }[] = [];
+  for (const d of state.demandsFor(o.id, now)) {
+    if (taken.has(d.id) || state.isDeclined(d.id, o.id) || uncoveredUnits(state, d) <= 0) continue;
+    const e = evaluate(o, d, now);
+    if (!e.eligible) continue;
+    candidates.push({ d, e, score: explain(o, d, e, Math.min(e.deliverableUnits, uncoveredUnits(state, d)), now).score });
+  }
+  candidates.sort((a, b) => priorityWeight[b.d.priority] - priorityWeight[a.d.priority] || a.d.deadline - b.d.deadline || b.score - a.score);
+  let made = 0;
+  for (const c of candidates) {
+    const free = freeUnits(state, o);
+    if (free < o.minOrderUnits || made >= MAX_PROPOSALS_PER_RUN) break;
+    const units = Math.min(free, c.e.deliverableUnits, uncoveredUnits(state, c.d));
+    if (units < o.minOrderUnits) continue;
+    propose({ offer: o, demand: c.d, e: c.e, units });
+    made++;
+  }
+  return made;
+}
+
+/** Why offers that almost fit a demand do not. */
+export function nearMisses(state: LedgerState, demandId: string, now: number, limit = 10): NearMiss[] {
+  const d = state.demandView(demandId, now);
+  if (!d || uncoveredUnits(state, d) <= 0) return [];
+  const out: (NearMiss & { n: number })[] = [];
+  for (const o of state.openOffers(now)) {
+    const e = evaluate(o, d, now);
+    if (e.eligible) {
+      if (state.isDeclined(d.id, o.id)) {
+        out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [{ code: 'declined', message: 'a proposal between them was declined' }], n: 1 });
+      } else if (freeUnits(state, o) <= 0) {
+        out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [{ code: 'capacity', message: 'all its units are already proposed or reserved' }], n: 1 });
+      }
+      continue;
+    }
+    if (!e.near) continue;
+    out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: e.reasons, n: e.reasons.length });
+  }
+  out.sort((a, b) => a.n - b.n || a.offerId.localeCompare(b.offerId));
+  return out.slice(0, limit).map(({ n, ...rest }) => (void n, rest));
+}
+
+export interface GlobalPlan {
+  instance: AllocationInstance;
+  /** Proposals of the optimum, other than the unaccepted ones it keeps as they are. */
+  plans: Plan[];
+  /** Unaccepted proposals the optimum replaces. */
+  replaced: string[];
+  kept: number;
+  held: number;
+  previousWeighted: number;
+  unitsAllocated: number;
+  weightedUnits: number;
+  totalCost: number;
+  solveMs: number;
+}
+
+/**
+ * The global allocation over every open posting: the transportation problem solved exactly (most
+ * priority-weighted units, then least cost). Proposals a party accepted, and confirmed matches, are kept
+ * and their units held; unaccepted proposals that differ from the optimum are replaced.
+ */
+export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 40): GlobalPlan {
+  const started = performance.now();
+  const heldByOffer = new Map<string, number>();
+  const heldByDemand = new Map<string, number>();
+  const unaccepted = new Map<string, { id: string; units: number }>();
+  let previousWeighted = 0;
+  let held = 0;
+  for (const p of state.pendingMatches()) {
+    const d = state.demands.get(p.demandId);
+    if (d) previousWeighted += priorityWeight[d.priority] * p.units;
+    if (p.status === 'proposed') unaccepted.set(`${p.offerId}:${p.demandId}`, { id: p.id, units: p.units });
+    else {
+      held++;
+      heldByOffer.set(p.offerId, (heldByOffer.get(p.offerId) ?? 0) + p.units);
+      heldByDemand.set(p.demandId, (heldByDemand.get(p.demandId) ?? 0) + p.units);
+    }
+  }
+  const instance: AllocationInstance = { supplies: [], demands: [], arcs: [] };
+  const evaluations = new Map<string, { o: OfferView; d: DemandView; e: Eligible }>();
+  for (const o of state.openOffers(now)) {
+    const units = o.remainingUnits - (heldByOffer.get(o.id) ?? 0);
+    if (units > 0) instance.supplies.push({ id: o.id, units });
+  }
+  instance.supplies.sort((a, b) => a.id.localeCompare(b.id));
+  const supplyIds = new Set(instance.supplies.map((s) => s.id));
+  const demands = state.openDemands(now).sort((a, b) => a.id.localeCompare(b.id));
+  for (const d of demands) {
+    const units = d.remainingUnits - (heldByDemand.get(d.id) ?? 0);
+    if (units <= 0) continue;
+    instance.demands.push({ id: d.id, units, priority: priorityWeight[d.priority] });
+    const arcs: { arc: AllocationInstance['arcs'][number]; score: number }[] = [];
+    for (const o of state.offersServing(d.category, now)) {
+      if (!supplyIds.has(o.id) || state.isDeclined(d.id, o.id)) continue;
+      const e = evaluate(o, d, now);
+      if (!e.eligible) continue;
+      evaluations.set(`${o.id}:${d.id}`, { o, d, e });
+      arcs.push({
+        arc: { supply: o.id, demand: d.id, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, limit: e.deliverableUnits },
+        score: explain(o, d, e, Math.min(units, e.deliverableUnits), now).score,
+      });
+    }
+    arcs.sort((a, b) => b.score - a.score || a.arc.supply.localeCompare(b.arc.supply));
+    for (const a of arcs.slice(0, maxArcsPerDemand)) instance.arcs.push(a.arc);
+  }
+  const result = solveAllocation(instance);
+  const plans: Plan[] = [];
+  const keep = new Set<string>();
+  for (const f of result.flows) {
+    const key = `${f.supply}:${f.demand}`;
+    const ev = evaluations.get(key)!;
+    if (f.units < ev.o.minOrderUnits) continue;
+    const existing = unaccepted.get(key);
+    if (existing && existing.units === f.units) {
+      keep.add(existing.id);
+      continue;
+    }
+    plans.push({ offer: ev.o, demand: ev.d, e: ev.e, units: f.units });
+  }
+  const replaced = [...unaccepted.values()].filter(({ id }) => !keep.has(id)).map(({ id }) => id);
+  return {
+    instance,
+    plans,
+    replaced,
+    kept: keep.size,
+    held,
+    previousWeighted,
+    unitsAllocated: result.unitsAllocated,
+    weightedUnits: result.weightedUnits,
+    totalCost: result.totalCost,
+    solveMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
