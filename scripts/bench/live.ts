@@ -37,10 +37,12 @@ import { io, type Socket } from 'socket.io-client';
 import { loadConfig } from '../../server/config';
 import { connectDatabase, disconnectDatabase } from '../../server/db/database';
 import { startEmbeddedDb } from '../../server/db/ferretdb';
-import { EventLog, toLoggedEvent } from '../../server/events/event-log';
+import { EventModel, eventKey } from '../../models/event.model';
+import { toLoggedEvent } from '../../server/events/event-log';
+import type { LedgerEvent } from '../../server/ledger/state';
 import { createLogger } from '../../server/logger';
 import { createServices, start, type Services } from '../../server/index';
-import { buildScenario, type Scenario } from '../demo/scenario';
+import { buildScenario, type Scenario } from '../../server/demo/scenario';
 import {
   benchEnv,
   fmt,
@@ -264,6 +266,21 @@ interface ModeResult {
   setupSeconds: number;
 }
 
+/** The last sequence number in the Event log (0 when empty), read from the collection. */
+async function logEnd(): Promise<number> {
+  const [doc] = (await EventModel.collection.find({}).sort({ _id: -1 }).limit(1).toArray()) as unknown as LedgerEvent[];
+  return doc?.seq ?? 0;
+}
+
+/** Up to `limit` logged events after `afterSeq`, in order (by `_id`, the zero-padded sequence number). */
+async function logSince(afterSeq: number, limit: number): Promise<LedgerEvent[]> {
+  return (await EventModel.collection
+    .find({ _id: { $gt: eventKey(afterSeq) } } as never)
+    .sort({ _id: 1 })
+    .limit(limit)
+    .toArray()) as unknown as LedgerEvent[];
+}
+
 async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
   const label = mode === 'inprocess' ? 'single instance (in-process)' : mode === 'process' ? 'single instance (own process)' : 'two instances + Redis';
   const t0 = performance.now();
@@ -357,10 +374,8 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
     progress(`${label}: ${connected}/${socketCount} sockets connected`);
     await sleep(1000); // let room joins settle
 
-    // a reader of the Event log of its own (the service's EventLog keeps appending)
-    const reader = new EventLog();
-    await reader.init();
-    const lastSeq = reader.lastSeq();
+    // the Event log read directly (the service may be another process): where it ends before the run
+    const lastSeq = await logEnd();
     const setupSeconds = (performance.now() - t0) / 1000;
     arrivals.length = 0;
     coverageArrivals = 0;
@@ -405,7 +420,7 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
     // what should have arrived: the Event log since the run began
     const events: { seq: number; type: string; orgIds: string[]; payload: { demand?: { id: string }; match?: { demandId: string } } }[] = [];
     for (let after = lastSeq; ; ) {
-      const page = await reader.since(after, 2000);
+      const page = await logSince(after, 2000);
       for (const doc of page) {
         const { type, payload } = toLoggedEvent(doc);
         const p = payload as { seq: number; demand?: { id: string }; match?: { demandId: string } };

@@ -24,7 +24,6 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import mongoose from 'mongoose';
 import { DemandModel } from '../../models/demand.model';
-import { IdempotencyModel, RevisionModel } from '../../models/event.model';
 import { reservingStatuses } from '../../models/match.schema';
 import { MatchModel } from '../../models/match.model';
 import { OfferModel } from '../../models/offer.model';
@@ -199,32 +198,28 @@ function demandBody() {
 }
 
 /**
- * Waits until the service has finished every request autocannon abandoned when the phase ended: no
- * Idempotency-Key still pending, and the event log, revisions, demands and matches unchanged for 2 s.
+ * Waits until the service has finished every request autocannon abandoned when the phase ended (the Event
+ * log position unchanged for 1 s), then until the projector has written everything committed, so the
+ * collections can be checked against what was acknowledged.
  */
 async function quiesce(running: Running) {
-  const fingerprint = async () =>
-    JSON.stringify([
-      running.services.eventLog.lastSeq(),
-      await RevisionModel.estimatedDocumentCount(),
-      await DemandModel.estimatedDocumentCount(),
-      await MatchModel.estimatedDocumentCount(),
-      await IdempotencyModel.countDocuments({ state: 'pending' }),
-    ]);
-  let last = '';
+  const { ledger, projector } = running.services;
+  let last = -1;
   let stableSince = Date.now();
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const f = await fingerprint();
-    if (f !== last) {
-      last = f;
+    await ledger.settled();
+    const seq = ledger.lastSeq();
+    if (seq !== last) {
+      last = seq;
       stableSince = Date.now();
-    } else if (Date.now() - stableSince >= 2000 && (JSON.parse(f) as number[])[4] === 0) {
-      return;
+    } else if (Date.now() - stableSince >= 1000) {
+      break;
     }
-    await sleep(250);
+    await sleep(100);
   }
-  console.error('  (the service did not become idle within 60 s; checking anyway)');
+  if (Date.now() >= deadline) console.error('  (the ledger did not become idle within 60 s; checking anyway)');
+  await projector.idle();
 }
 
 /** How many of `ids` exist in the collection of `model`. */
@@ -237,68 +232,50 @@ async function countStored(model: mongoose.Model<any>, ids: string[]) {
   return found;
 }
 
-type Versioned = { _id: unknown; version?: number } & Record<string, unknown>;
+type OfferRow = { _id: unknown; totalUnits: number; reservedUnits: number; version?: number; seq?: number };
+type MatchRow = { _id: unknown; offer: unknown; units: number; status: string; version?: number; seq?: number };
 
 /**
- * A document as its newest revision says, without writing anything: the service copies a revision onto
- * its document after claiming it, so a plain read can lag behind (server/db/versioned.ts).
+ * The reservation ledger, by the ledger's in-memory state (what the service decides on) and by the
+ * projected documents (what a restart loads): offers holding more than they have, by their own counter or
+ * by the units of the matches that reserve them; offers whose counter disagrees with those matches;
+ * confirmations acknowledged but not held; projected documents that differ from the state (version).
  */
-async function newest<T extends Versioned>(coll: string, doc: T): Promise<T> {
-  let cur = doc;
-  for (;;) {
-    const next = (await RevisionModel.findById(`${coll}:${String(doc._id)}:${(cur.version ?? 0) + 1}`).lean()) as { state: Record<string, unknown>; version: number } | null;
-    if (!next) return cur;
-    cur = { ...cur, ...next.state, version: next.version } as T;
-  }
-}
-
-type OfferRow = Versioned & { totalUnits: number; reservedUnits: number };
-type MatchRow = Versioned & { offer: unknown; units: number; status: string };
-
-/**
- * The reservation ledger, by the newest revisions (what the service decides on) and by the stored
- * documents (what plain reads such as the list endpoints see): offers holding more than they have, by
- * their own counter or by the units of the matches that reserve them; offers whose counter disagrees
- * with those matches; confirmations acknowledged but not held; documents behind their newest revision.
- */
-async function ledgerCheck(confirmedAcks: string[]) {
-  const rawOffers = (await OfferModel.find({}, { totalUnits: 1, reservedUnits: 1, version: 1 }).lean()) as OfferRow[];
-  const rawMatches = (await MatchModel.find({}, { offer: 1, units: 1, status: 1, version: 1 }).lean()) as MatchRow[];
-  const offers = await Promise.all(rawOffers.map((o) => newest('offers', o)));
-  const matches: MatchRow[] = [];
-  for (const m of rawMatches) matches.push(await newest('matches', m));
-  const reserving = (ms: MatchRow[]) => {
-    const held = new Map<string, number>();
-    for (const m of ms) if ((reservingStatuses as readonly string[]).includes(m.status)) held.set(String(m.offer), (held.get(String(m.offer)) ?? 0) + m.units);
-    return held;
-  };
-  const held = reserving(matches);
-  const rawHeld = reserving(rawMatches);
+async function ledgerCheck(running: Running, confirmedAcks: string[]) {
+  const state = running.services.ledger.state;
+  const rawOffers = (await OfferModel.collection.find({}, { projection: { totalUnits: 1, reservedUnits: 1, version: 1, seq: 1 } }).toArray()) as unknown as OfferRow[];
+  const rawMatches = (await MatchModel.collection.find({}, { projection: { offer: 1, units: 1, status: 1, version: 1, seq: 1 } }).toArray()) as unknown as MatchRow[];
+  const isReserving = (status: string) => (reservingStatuses as readonly string[]).includes(status);
+  const held = new Map<string, number>();
+  for (const m of state.matches.values()) if (isReserving(m.status)) held.set(m.offerId, (held.get(m.offerId) ?? 0) + m.units);
+  const rawHeld = new Map<string, number>();
+  for (const m of rawMatches) if (isReserving(m.status)) rawHeld.set(String(m.offer), (rawHeld.get(String(m.offer)) ?? 0) + m.units);
+  const rawOfferById = new Map(rawOffers.map((o) => [String(o._id), o]));
   let overReserved = 0;
   const mismatched: string[] = [];
-  for (const [i, o] of offers.entries()) {
-    const id = String(o._id);
-    const raw = rawOffers[i];
-    if (Math.max(o.reservedUnits ?? 0, held.get(id) ?? 0, raw.reservedUnits ?? 0, rawHeld.get(id) ?? 0) > o.totalUnits) overReserved++;
-    if ((o.reservedUnits ?? 0) !== (held.get(id) ?? 0)) {
-      mismatched.push(`offer ${id}: reservedUnits ${o.reservedUnits}, its confirmed matches hold ${held.get(id) ?? 0}, totalUnits ${o.totalUnits}`);
+  for (const o of state.offers.values()) {
+    const raw = rawOfferById.get(o.id);
+    if (Math.max(o.reservedUnits, held.get(o.id) ?? 0, raw?.reservedUnits ?? 0, rawHeld.get(o.id) ?? 0) > o.totalUnits) overReserved++;
+    if (o.reservedUnits !== (held.get(o.id) ?? 0)) {
+      mismatched.push(`offer ${o.id}: reservedUnits ${o.reservedUnits}, its confirmed matches hold ${held.get(o.id) ?? 0}, totalUnits ${o.totalUnits}`);
     }
   }
-  const byId = new Map(matches.map((m) => [String(m._id), m]));
-  const rawById = new Map(rawMatches.map((m) => [String(m._id), m]));
+  const rawMatchById = new Map(rawMatches.map((m) => [String(m._id), m]));
   const missing: string[] = [];
   for (const id of confirmedAcks) {
-    const m = byId.get(id);
-    if (!m || !(reservingStatuses as readonly string[]).includes(m.status)) {
-      const raw = rawById.get(id);
-      missing.push(`match ${id} acknowledged as confirmed: newest revision v${m?.version} ${m?.status}, document v${raw?.version} ${raw?.status}`);
+    const m = state.matches.get(id);
+    const raw = rawMatchById.get(id);
+    if (!m || !isReserving(m.status) || !raw || !isReserving(raw.status)) {
+      missing.push(`match ${id} acknowledged as confirmed: state v${m?.version} ${m?.status}, document v${raw?.version} ${raw?.status}`);
     }
   }
   const stale = {
-    offers: offers.filter((o, i) => o.version !== rawOffers[i].version).length,
-    matches: matches.filter((m, i) => m.version !== rawMatches[i].version).length,
+    offers: [...state.offers.values()].filter((o) => rawOfferById.get(o.id)?.version !== o.version).length,
+    matches: [...state.matches.values()].filter((m) => rawMatchById.get(m.id)?.version !== m.version).length,
   };
-  return { offers: offers.length, overReserved, mismatched, missing, stale, reservingMatches: matches.filter((m) => (reservingStatuses as readonly string[]).includes(m.status)).length };
+  let reservingMatches = 0;
+  for (const m of state.matches.values()) if (isReserving(m.status)) reservingMatches++;
+  return { offers: state.offers.size, overReserved, mismatched, missing, stale, reservingMatches };
 }
 
 interface World {
@@ -386,7 +363,7 @@ async function fuchanPhase(w: World, concurrency: number, seconds: number, phase
   const result = await autocannon({ url: w.running.url, connections: concurrency, duration: seconds, timeout: 30, requests });
   await quiesce(w.running);
   const stored = await countStored(DemandModel, acked);
-  const reservations = await ledgerCheck([...confirmed]);
+  const reservations = await ledgerCheck(w.running, [...confirmed]);
   const missingConfirmed = reservations.missing.length;
   const rows: Row[] = [
     { endpoint: 'Fuchan (all calls)', concurrency, seconds: result.duration, stats: EndpointStats.merge([post, get, accept]), errors: result.errors, overReserved: reservations.overReserved },
@@ -560,7 +537,7 @@ async function main() {
       notes.push(
         `c=${c}: ${f.proposed} of ${f.looked} demands looked at had a proposal; ${f.reservations.offers} offers, ${f.reservations.reservingMatches} confirmed matches, ${f.reservations.mismatched.length} offers whose reservedUnits differ from their confirmed matches${f.reservations.mismatched.map((m) => ` (${m})`).join('')}; ` +
           `${f.reservations.missing.length} confirmations acknowledged but not held${f.reservations.missing.map((m) => ` (${m})`).join('')}; ` +
-          `documents behind their newest revision: ${f.reservations.stale.offers} offers, ${f.reservations.stale.matches} matches; ` +
+          `projected documents differing from the ledger state: ${f.reservations.stale.offers} offers, ${f.reservations.stale.matches} matches; ` +
           `${f.errors} transport errors (${f.timeouts} timeouts); ${f.leftInQueue} acceptances still queued at the end`,
       );
       console.error(`  phase c=${c} done after ${fmt((Date.now() - started) / 1000, 0)} s`);
