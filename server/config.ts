@@ -11,6 +11,7 @@ const EnvSchema = z.object({
   MONGODB_URI: z.string().min(1).optional(),
   FUCHAN_DATA_DIR: z.string().min(1).default('./data'),
   FUCHAN_CACHE_DIR: z.string().min(1).default('./.cache'),
+  FUCHAN_DB_BACKEND: z.enum(['sqlite', 'postgresql']).default('sqlite'),
   REDIS_URL: z.string().min(1).optional(),
   FUCHAN_DEMO: booleanString.optional(),
   FUCHAN_DEMO_SEED: z.coerce.number().int().default(2020),
@@ -32,6 +33,8 @@ export type Config = {
   mongodbUri?: string;
   dataDir: string;
   cacheDir: string;
+  /** The embedded FerretDB's storage (FUCHAN_DB_BACKEND); unused with MONGODB_URI. */
+  dbBackend: 'sqlite' | 'postgresql';
   redisUrl?: string;
   demo: boolean;
   demoSeed: number;
@@ -61,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: e.MONGODB_URI,
     dataDir: path.resolve(e.FUCHAN_DATA_DIR),
     cacheDir: path.resolve(e.FUCHAN_CACHE_DIR),
+    dbBackend: e.FUCHAN_DB_BACKEND,
     redisUrl: e.REDIS_URL,
     demo: e.FUCHAN_DEMO ?? !e.MONGODB_URI,
     demoSeed: e.FUCHAN_DEMO_SEED,

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { ensureCluster, ensurePostgresBinaries, PostgresError, startPostgres, type PostgresProcess } from './postgres';
 
 const { MongoClient } = mongoose.mongo;
 
-/** The FerretDB release the embedded database is built from (Go module proxy, SQLite backend). */
+/** The FerretDB release the embedded database is built from (Go module proxy; SQLite or PostgreSQL backend). */
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_COMMIT = 'cda72d440810406a208c4670aa7047f5bc8d528f';
 const MODULE = 'github.com/FerretDB/FerretDB';
@@ -14,6 +15,34 @@ const MODULE = 'github.com/FerretDB/FerretDB';
 /** A problem the user can fix (Go missing, build failed); printed as a message, not a stack trace. */
 export class EmbeddedDbError extends Error {
   override name = 'EmbeddedDbError';
+}
+
+/** FerretDB's storage: SQLite files in the data folder (default), or an embedded PostgreSQL cluster. */
+export type DbBackend = 'sqlite' | 'postgresql';
+export const DB_BACKENDS = ['sqlite', 'postgresql'] as const;
+
+/** FUCHAN_DB_BACKEND, read where the caller passes no backend (the server, test hooks and benchmarks). */
+export function dbBackendFromEnv(env: NodeJS.ProcessEnv = process.env): DbBackend {
+  const v = env.FUCHAN_DB_BACKEND;
+  if (!v) return 'sqlite';
+  if ((DB_BACKENDS as readonly string[]).includes(v)) return v as DbBackend;
+  throw new EmbeddedDbError(`FUCHAN_DB_BACKEND must be one of ${DB_BACKENDS.join(', ')}, not ${JSON.stringify(v)}.`);
+}
+
+async function pgStep<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof PostgresError) throw new EmbeddedDbError(err.message);
+    throw err;
+  }
+}
+
+/** Prepares what the backend needs besides FerretDB (for `npm run db:build`): the PostgreSQL binaries. */
+export async function ensureBackendReady(backend: DbBackend): Promise<string | null> {
+  if (backend !== 'postgresql') return null;
+  const bins = await pgStep(() => ensurePostgresBinaries());
+  return bins.postgres;
 }
 
 function sleep(ms: number) {
@@ -133,6 +162,10 @@ interface StateFile {
   pid: number;
   port: number;
   ownerPid: number;
+  /** Absent in files written before the PostgreSQL backend: SQLite. */
+  backend?: DbBackend;
+  pgPid?: number;
+  pgPort?: number;
 }
 
 /** A FerretDB process over one data folder: started by us (and stopped by us) or found running. */
@@ -140,6 +173,7 @@ export interface EmbeddedDb {
   uri: string;
   port: number;
   dataDir: string;
+  backend: DbBackend;
   /** True when this process started FerretDB (and so stops it). */
   owned: boolean;
   /** Stops FerretDB if this process started it; idempotent. */
@@ -150,6 +184,8 @@ export interface EmbeddedDb {
   suspend(): Promise<void>;
   /** Starts it again after `suspend`. */
   resume(): Promise<void>;
+  /** Pids of the processes this instance runs now (guard shells, postmaster); empty when not owned. */
+  pids(): number[];
 }
 
 function pidAlive(pid: number) {
@@ -164,18 +200,23 @@ function pidAlive(pid: number) {
 /**
  * Reuses the FerretDB already serving `dataDir`, or starts one on a free loopback port and waits for `ping`.
  * The child runs under a shell guard that kills it when our stdin pipe closes, so it never outlives us,
- * even when this process is killed.
+ * even when this process is killed. With the PostgreSQL backend the postmaster runs under a guard of
+ * its own the same way (fast shutdown on pipe close), started before FerretDB and stopped after it.
  */
 export async function startEmbeddedDb(opts: {
   dataDir: string;
   cacheDir: string;
   database?: string;
   log?: (m: string) => void;
+  /** Defaults to FUCHAN_DB_BACKEND, else SQLite. */
+  backend?: DbBackend;
 }): Promise<EmbeddedDb> {
   const log = opts.log ?? (() => {});
+  const backend = opts.backend ?? dbBackendFromEnv();
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   const binary = await ensureFerretdbBinary(opts.cacheDir, log);
+  const pgBins = backend === 'postgresql' ? await pgStep(() => ensurePostgresBinaries()) : undefined;
   const stateFile = path.join(dataDir, 'ferretdb.json');
   const dbName = opts.database ?? 'fuchan';
 
@@ -185,28 +226,53 @@ export async function startEmbeddedDb(opts: {
         const st = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as StateFile;
         const uri = `mongodb://127.0.0.1:${st.port}/${dbName}`;
         if (pidAlive(st.pid) && (await pingUri(uri, 1500))) {
+          const running = st.backend ?? 'sqlite';
+          if (running !== backend) {
+            throw new EmbeddedDbError(
+              `${dataDir} is served by a running embedded database with the ${running} backend (pid ${st.pid}), not ${backend}: stop it first.`,
+            );
+          }
           log(`Using the embedded database already running on port ${st.port} (pid ${st.pid}).`);
           return {
             uri,
             port: st.port,
             dataDir,
+            backend,
             owned: false,
             stop: async () => {},
             restart: async () => {},
             suspend: async () => {},
             resume: async () => {},
+            pids: () => [],
           };
         }
-      } catch {
+      } catch (err) {
+        if (err instanceof EmbeddedDbError) throw err;
         /* stale or unreadable: start a new one */
       }
     }
     const port = await freePort();
+    // PostgreSQL backend: a cluster in <dataDir>/postgres on its own free loopback port, started before
+    // FerretDB and stopped after it, under a guard of its own (so it never outlives us either)
+    const cluster = pgBins ? await pgStep(() => ensureCluster(path.join(dataDir, 'postgres'), pgBins, log)) : undefined;
+    const pgPort = pgBins ? await freePort() : 0;
+    let pg: PostgresProcess | undefined;
+    const startPg = async () => {
+      if (pgBins && cluster && !pg) pg = await pgStep(() => startPostgres(pgBins, cluster.pgdata, pgPort));
+    };
+    const stopPg = async () => {
+      const p = pg;
+      pg = undefined;
+      await p?.stop();
+    };
     let child: ChildProcess | undefined;
     const spawnChild = async () => {
+      await startPg();
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      // the password goes in the environment, not the command line
+      if (cluster) env.FERRETDB_POSTGRESQL_URL = `postgres://${cluster.user}:${encodeURIComponent(cluster.password)}@127.0.0.1:${pgPort}/${cluster.database}`;
       const args = [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`,
+        ...(cluster ? ['--handler=postgresql'] : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`]),
         `--state-dir=${dataDir}`,
         `--listen-addr=127.0.0.1:${port}`,
         '--debug-addr=-',
@@ -217,7 +283,7 @@ export async function startEmbeddedDb(opts: {
       const guard =
         'exec 3<&0; "$0" "$@" & c=$!; { read _ <&3; kill $c 2>/dev/null; } & r=$!; ' +
         'trap "kill $c 2>/dev/null" TERM INT; wait $c; s=$?; kill $r 2>/dev/null; exit $s';
-      const proc = spawn('sh', ['-c', guard, binary, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+      const proc = spawn('sh', ['-c', guard, binary, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env });
       let stderr = '';
       proc.stderr?.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-4000);
@@ -226,14 +292,18 @@ export async function startEmbeddedDb(opts: {
       const uri = `mongodb://127.0.0.1:${port}/${dbName}`;
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        if (proc.exitCode !== null) throw new EmbeddedDbError(`FerretDB exited with code ${proc.exitCode}: ${stderr}`);
+        if (proc.exitCode !== null) {
+          await stopPg();
+          throw new EmbeddedDbError(`FerretDB exited with code ${proc.exitCode}: ${stderr}`);
+        }
         if (await pingUri(uri, 500)) return;
         await sleep(100);
       }
       proc.kill('SIGKILL');
+      await stopPg();
       throw new EmbeddedDbError(`FerretDB did not answer ping within 30 s: ${stderr}`);
     };
-    const stopChild = async () => {
+    const stopFerret = async () => {
       const proc = child;
       child = undefined;
       if (!proc || proc.exitCode !== null) return;
@@ -243,18 +313,24 @@ export async function startEmbeddedDb(opts: {
       await exited;
       clearTimeout(timer);
     };
+    const stopChild = async () => {
+      await stopFerret();
+      await stopPg();
+    };
     await spawnChild();
     const writeState = () => {
-      const st: StateFile = { pid: child!.pid!, port, ownerPid: process.pid };
+      const st: StateFile = { pid: child!.pid!, port, ownerPid: process.pid, backend, ...(pg ? { pgPid: pg.pid, pgPort } : {}) };
       fs.writeFileSync(stateFile, JSON.stringify(st));
     };
     writeState();
-    log(`Embedded database (FerretDB ${FERRETDB_VERSION}, SQLite in ${dataDir}) listening on 127.0.0.1:${port}.`);
+    const storage = pgBins ? `PostgreSQL ${pgBins.version.split('-')[0]} on 127.0.0.1:${pgPort}, cluster in ${cluster!.pgdata}` : `SQLite in ${dataDir}`;
+    log(`Embedded database (FerretDB ${FERRETDB_VERSION}, ${storage}) listening on 127.0.0.1:${port}.`);
     let stopped = false;
     return {
       uri: `mongodb://127.0.0.1:${port}/${dbName}`,
       port,
       dataDir,
+      backend,
       owned: true,
       stop: async () => {
         if (stopped) return;
@@ -275,6 +351,7 @@ export async function startEmbeddedDb(opts: {
         await spawnChild();
         writeState();
       },
+      pids: () => [child?.pid, pg?.guard.pid, pg?.pid].filter((p): p is number => !!p),
     };
   });
 }
