@@ -148,6 +148,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   const sweeper = startExpirySweeper(matching, { log, dbUp: monitor.up });
   // other instances' commands reach this one's state through the log
   ledger.startTailing();
+  services.projector.startHeartbeat();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

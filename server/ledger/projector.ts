@@ -8,103 +8,30 @@ import type { Offer } from '../../models/offer.schema';
 import { OfferModel, type OfferDoc } from '../../models/offer.model';
 import { OrganizationModel } from '../../models/organization.model';
 import { SettingModel } from '../../models/setting.model';
-import { toDemandDto, toMatchDto, toOfferDto } from '../postings/dto';
+import { demandDocOf, matchDocOf, offerDocOf, oid, toDemandDto, toMatchDto, toOfferDto } from './documents';
 import type { Ledger } from './ledger';
 import type { IdemRecord, LedgerEvent } from './state';
 
 /** FerretDB v1 hangs on update commands of more than about 20 statements: never send more than this. */
 export const MAX_UPDATE_STATEMENTS = 10;
-const CHECKPOINT_ID = 'projection:checkpoint';
-
-const oid = (id: string) => new mongoose.Types.ObjectId(id);
-const date = (s: string | null) => (s ? new Date(s) : null);
-
-export function offerDocOf(o: Offer, seq: number) {
-  return {
-    _id: oid(o.id),
-    organization: oid(o.organizationId),
-    organizationName: o.organizationName,
-    region: o.region,
-    products: o.products,
-    capabilities: o.capabilities,
-    certifications: o.certifications,
-    availableFrom: new Date(o.availableFrom),
-    availableTo: new Date(o.availableTo),
-    location: o.location,
-    minOrderUnits: o.minOrderUnits,
-    pricePerUnit: o.pricePerUnit,
-    conversionLeadDays: o.conversionLeadDays,
-    totalUnits: o.totalUnits,
-    reservedUnits: o.reservedUnits,
-    deliveredUnits: o.deliveredUnits,
-    status: o.status,
-    version: o.version,
-    createdAt: new Date(o.createdAt),
-    updatedAt: new Date(o.updatedAt),
-    seq,
-  };
-}
-
-export function demandDocOf(d: Demand, seq: number) {
-  return {
-    _id: oid(d.id),
-    organization: oid(d.organizationId),
-    organizationName: d.organizationName,
-    region: d.region,
-    category: d.category,
-    quantity: d.quantity,
-    deadline: new Date(d.deadline),
-    deliveryLocation: d.deliveryLocation,
-    requiredCertifications: d.requiredCertifications,
-    maxPricePerUnit: d.maxPricePerUnit,
-    priority: d.priority,
-    confirmedUnits: d.confirmedUnits,
-    deliveredUnits: d.deliveredUnits,
-    status: d.status,
-    version: d.version,
-    createdAt: new Date(d.createdAt),
-    updatedAt: new Date(d.updatedAt),
-    seq,
-  };
-}
-
-export function matchDocOf(m: Match, seq: number) {
-  return {
-    _id: oid(m.id),
-    demand: oid(m.demandId),
-    offer: oid(m.offerId),
-    buyerOrg: oid(m.buyerOrgId),
-    supplierOrg: oid(m.supplierOrgId),
-    buyerOrgName: m.buyerOrgName,
-    supplierOrgName: m.supplierOrgName,
-    category: m.category,
-    region: m.region,
-    supplierRegion: m.supplierRegion,
-    priority: m.priority,
-    units: m.units,
-    score: m.score,
-    explanation: m.explanation,
-    status: m.status,
-    source: m.source,
-    buyerAcceptedAt: date(m.buyerAcceptedAt),
-    supplierAcceptedAt: date(m.supplierAcceptedAt),
-    history: m.history.map((h) => ({ ...h, at: new Date(h.at) })),
-    version: m.version,
-    createdAt: new Date(m.createdAt),
-    updatedAt: new Date(m.updatedAt),
-    seq,
-  };
-}
+const CHECKPOINT_PREFIX = 'projection:';
+/** A checkpoint not refreshed for this long belongs to an instance that is gone. */
+const CHECKPOINT_STALE_MS = 10 * 60_000;
 
 type Kind = 'offer' | 'demand' | 'match';
 const models = { offer: OfferModel, demand: DemandModel, match: MatchModel } as unknown as Record<Kind, mongoose.Model<any>>;
 
 /**
- * Writes the collections people query from the ledger's state. Idempotent: each document records the
- * sequence number it reflects, and an update only lands on an older one. Coalescing: an entity changed
- * many times between two flushes is written once. New documents go in batched inserts (cheap); changed
- * ones in update commands of at most MAX_UPDATE_STATEMENTS statements. After each flush, the checkpoint
- * records the log position every projection has reached, where the next start-up's replay begins.
+ * Writes the collections people query from the ledger's state. Coalescing: an entity changed many times
+ * between two flushes is written once, as it is now, with the sequence number it reflects. New documents go
+ * in batched inserts (cheap); changed ones in update commands by bare `_id` (any other filter makes FerretDB's
+ * SQLite backend scan the collection) of at most MAX_UPDATE_STATEMENTS statements.
+ *
+ * Every instance projects every command it applies, its own and the others', in log order, so the last
+ * write each instance makes of a document is the newest it knows. After each flush the instance records its
+ * checkpoint (the log position all its writes have reached); start-up replays the log from the lowest
+ * checkpoint of any instance, so a write an instance never finished (it died) is made again. A checkpoint
+ * left by a dead instance is removed once a live one has projected past it.
  */
 export class Projector {
   private readonly dirty = new Map<string, Kind>();
@@ -122,6 +49,10 @@ export class Projector {
   /** The log position the collections reflect (as of the last flush). */
   projectedSeq = 0;
   lastError: unknown = null;
+
+  readonly instanceId = new mongoose.Types.ObjectId().toHexString();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private swept = false;
 
   constructor(
     private readonly ledger: Ledger,
@@ -237,7 +168,7 @@ export class Projector {
           this.maxStatementsSent = Math.max(this.maxStatementsSent, chunk.length);
           await models[kind].collection.bulkWrite(
             chunk.map((e) => ({
-              replaceOne: { filter: { _id: e.doc._id, seq: { $lt: e.doc.seq } }, replacement: e.doc },
+              replaceOne: { filter: { _id: e.doc._id }, replacement: e.doc },
             })) as never[],
             { ordered: false },
           );
@@ -259,8 +190,7 @@ export class Projector {
           snap.idems.map((r) => ({ _id: r.key, fingerprint: r.fingerprint, status: r.status, kind: r.kind, entityId: r.id, at: new Date(r.at) })),
         );
       }
-      await SettingModel.collection.replaceOne({ _id: CHECKPOINT_ID } as never, { value: snap.upTo }, { upsert: true });
-      this.projectedSeq = Math.max(this.projectedSeq, snap.upTo);
+      await this.writeCheckpoint(snap.upTo);
       this.flushes++;
     } catch (err) {
       // put the snapshot back: the next flush writes it (values are read again then, so nothing is older)
@@ -269,6 +199,23 @@ export class Projector {
       this.idems.unshift(...snap.idems);
       throw err;
     }
+  }
+
+  private async writeCheckpoint(seq: number) {
+    await SettingModel.collection.replaceOne({ _id: CHECKPOINT_PREFIX + this.instanceId } as never, { value: seq, at: new Date() }, { upsert: true });
+    this.projectedSeq = Math.max(this.projectedSeq, seq);
+    if (!this.swept) {
+      this.swept = true;
+      await sweepCheckpoints(this.projectedSeq).catch(() => (this.swept = false));
+    }
+  }
+
+  /** Keeps this instance's checkpoint fresh while it is idle, so others do not take it for a dead one's. */
+  startHeartbeat(intervalMs = 60_000) {
+    this.heartbeat ??= setInterval(() => {
+      if (!this.running && !this.dirty.size) void this.writeCheckpoint(this.projectedSeq).catch(() => undefined);
+    }, intervalMs);
+    this.heartbeat.unref();
   }
 
   /** Inserts documents unordered; returns the ids that already existed. */
@@ -292,15 +239,34 @@ export class Projector {
 
   stop() {
     this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 }
 
-/** The log position the projections reflect (0 when never written). */
+type Checkpoint = { _id: string; value: number; at?: Date };
+
+async function checkpoints(): Promise<Checkpoint[]> {
+  const all = (await SettingModel.collection.find({}).toArray()) as unknown as Checkpoint[];
+  return all.filter((d) => String(d._id).startsWith(CHECKPOINT_PREFIX) && typeof d.value === 'number');
+}
+
+/** Removes the checkpoints of instances gone for a while that `projected` has passed. */
+async function sweepCheckpoints(projected: number) {
+  const now = Date.now();
+  for (const c of await checkpoints()) {
+    if (c.value <= projected && (!c.at || now - new Date(c.at).getTime() > CHECKPOINT_STALE_MS)) {
+      await SettingModel.collection.deleteOne({ _id: c._id } as never);
+    }
+  }
+}
+
+/** The log position every instance's projections have reached: the lowest checkpoint (0 when none). */
 export async function readCheckpoint(): Promise<number> {
-  const doc = (await SettingModel.collection.findOne({ _id: CHECKPOINT_ID } as never)) as { value?: number } | null;
-  return typeof doc?.value === 'number' ? doc.value : 0;
+  const all = await checkpoints();
+  return all.length ? Math.min(...all.map((c) => c.value)) : 0;
 }
 
 /**

@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import type { Demand } from '../../models/demand.schema';
 import type { DemandDoc } from '../../models/demand.model';
 import type { Match } from '../../models/match.schema';
@@ -7,7 +8,12 @@ import type { OfferDoc } from '../../models/offer.model';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
-/** The public shape of an offer; `proposedUnits` comes from the open-postings view. */
+/**
+ * Conversions between the ledger's entities (the public shapes) and the projected documents (ObjectIds
+ * and Dates, as the Mongoose models store them).
+ */
+
+/** The public shape of a stored offer; `proposedUnits` comes from the ledger's state. */
 export function toOfferDto(o: OfferDoc, proposedUnits: number): Offer {
   return {
     id: String(o._id),
@@ -91,3 +97,84 @@ export function toMatchDto(m: MatchDoc): Match {
     updatedAt: iso(m.updatedAt)!,
   };
 }
+
+export const oid = (id: string) => new mongoose.Types.ObjectId(id);
+const date = (s: string | null) => (s ? new Date(s) : null);
+
+export function offerDocOf(o: Offer, seq: number) {
+  return {
+    _id: oid(o.id),
+    organization: oid(o.organizationId),
+    organizationName: o.organizationName,
+    region: o.region,
+    products: o.products,
+    capabilities: o.capabilities,
+    certifications: o.certifications,
+    availableFrom: new Date(o.availableFrom),
+    availableTo: new Date(o.availableTo),
+    location: o.location,
+    minOrderUnits: o.minOrderUnits,
+    pricePerUnit: o.pricePerUnit,
+    conversionLeadDays: o.conversionLeadDays,
+    totalUnits: o.totalUnits,
+    reservedUnits: o.reservedUnits,
+    deliveredUnits: o.deliveredUnits,
+    status: o.status,
+    version: o.version,
+    createdAt: new Date(o.createdAt),
+    updatedAt: new Date(o.updatedAt),
+    seq,
+  };
+}
+
+export function demandDocOf(d: Demand, seq: number) {
+  return {
+    _id: oid(d.id),
+    organization: oid(d.organizationId),
+    organizationName: d.organizationName,
+    region: d.region,
+    category: d.category,
+    quantity: d.quantity,
+    deadline: new Date(d.deadline),
+    deliveryLocation: d.deliveryLocation,
+    requiredCertifications: d.requiredCertifications,
+    maxPricePerUnit: d.maxPricePerUnit,
+    priority: d.priority,
+    confirmedUnits: d.confirmedUnits,
+    deliveredUnits: d.deliveredUnits,
+    status: d.status,
+    version: d.version,
+    createdAt: new Date(d.createdAt),
+    updatedAt: new Date(d.updatedAt),
+    seq,
+  };
+}
+
+export function matchDocOf(m: Match, seq: number) {
+  return {
+    _id: oid(m.id),
+    demand: oid(m.demandId),
+    offer: oid(m.offerId),
+    buyerOrg: oid(m.buyerOrgId),
+    supplierOrg: oid(m.supplierOrgId),
+    buyerOrgName: m.buyerOrgName,
+    supplierOrgName: m.supplierOrgName,
+    category: m.category,
+    region: m.region,
+    supplierRegion: m.supplierRegion,
+    priority: m.priority,
+    units: m.units,
+    score: m.score,
+    explanation: m.explanation,
+    status: m.status,
+    source: m.source,
+    buyerAcceptedAt: date(m.buyerAcceptedAt),
+    supplierAcceptedAt: date(m.supplierAcceptedAt),
+    history: m.history.map((h) => ({ ...h, at: new Date(h.at) })),
+    version: m.version,
+    createdAt: new Date(m.createdAt),
+    updatedAt: new Date(m.updatedAt),
+    seq,
+  };
+}
+
