@@ -323,7 +323,7 @@ export async function startEmbeddedDb(opts: {
       fs.writeFileSync(stateFile, JSON.stringify(st));
     };
     writeState();
-    const storage = pgBins ? `PostgreSQL ${pgBins.version.split('-')[0]} on 127.0.0.1:${pgPort}, cluster in ${cluster!.pgdata}` : `SQLite in ${dataDir}`;
+    const storage = pgBins ? `PostgreSQL ${pgBins.version.replace(/^(\d+\.\d+).*/, '$1')} on 127.0.0.1:${pgPort}, cluster in ${cluster!.pgdata}` : `SQLite in ${dataDir}`;
     log(`Embedded database (FerretDB ${FERRETDB_VERSION}, ${storage}) listening on 127.0.0.1:${port}.`);
     let stopped = false;
     return {

@@ -129,7 +129,7 @@ export async function ensureCluster(dir: string, bins: PostgresBinaries, log: (m
         );
       }
     }
-    log(`Creating the PostgreSQL ${bins.version.split('-')[0]} cluster in ${pgdata} (${postgresRunAsDescription()})...`);
+    log(`Creating the PostgreSQL ${bins.version.replace(/^(\d+\.\d+).*/, '$1')} cluster in ${pgdata} (${postgresRunAsDescription()})...`);
     const prefix = r.kind === 'self' ? [] : r.prefix;
     const args = [
       ...prefix,
