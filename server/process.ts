@@ -1,12 +1,19 @@
 import type { Logger } from './logger';
 
+/** What the handlers need of the process. */
+export interface WatchedProcess {
+  on(event: 'unhandledRejection' | 'uncaughtException', listener: (arg: unknown) => void): unknown;
+  off(event: 'unhandledRejection' | 'uncaughtException', listener: (arg: unknown) => void): unknown;
+  exit(code?: number): void;
+}
+
 export interface ProcessHandlerOptions {
   /** The clean stop on an uncaught exception (e.g. Running.stop); the process exits when it settles. */
   stop?: () => Promise<void>;
   /** How long the stop may take before the process exits anyway. */
   stopTimeoutMs?: number;
   /** The process to watch and exit (tests pass a stand-in EventEmitter). */
-  proc?: Pick<NodeJS.Process, 'on' | 'off'> & { exit(code?: number): void };
+  proc?: WatchedProcess;
 }
 
 /**
@@ -16,7 +23,7 @@ export interface ProcessHandlerOptions {
  * Returns a function that removes the handlers.
  */
 export function installProcessHandlers(log: Logger, opts: ProcessHandlerOptions = {}): () => void {
-  const proc = opts.proc ?? process;
+  const proc: WatchedProcess = opts.proc ?? (process as unknown as WatchedProcess);
   let stopping = false;
   const onRejection = (reason: unknown) => {
     log.error('Unhandled promise rejection (the service keeps running)', reason instanceof Error ? reason : new Error(String(reason)));
