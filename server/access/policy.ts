@@ -1,3 +1,4 @@
+import { findCategory } from '../../models/catalog';
 import type { Role } from '../../models/common.schema';
 import type { EventType } from '../../models/events';
 import type { Match, NearMiss } from '../../models/match.schema';
@@ -10,7 +11,7 @@ import type { Match, NearMiss } from '../../models/match.schema';
  * - A supplier or buyer sees postings of its own organization and the matches and events its
  *   organization is a party to.
  * - Confidential terms: the supplier side of a match never sees the buyer's maximum price per unit
- *   (it would anchor its asking price); a buyer's near misses do not name competing suppliers nor show
+ *   (it would anchor its asking price), nor the score parts derived from it; a buyer's near misses do not name competing suppliers nor show
  *   their asking prices.
  */
 
@@ -84,18 +85,38 @@ function supplierLine(line: string): string | null {
 }
 
 /**
- * A match as `viewer` may see it: the supplier side gets `explanation.maxPricePerUnit` null and no summary
- * line about the buyer's ceiling; buyers and staff get it whole. Returns a copy; the input is not changed.
+ * The price part of the score as if the buyer had set no ceiling (the catalog's reference price), and the
+ * score with it: the real ones are computed from the buyer's maximum, which the supplier could solve for.
+ */
+function scoreWithoutCeiling(match: Match): { price: number; score: number } | null {
+  const e = match.explanation;
+  const category = findCategory(match.category);
+  if (!category || !e.parts || !e.weights) return null;
+  const price = e.pricePerUnit === null ? 0.5 : Math.max(0, Math.min(1, 1 - (e.pricePerUnit / (category.referencePricePerUnit * 1.5)) * 0.5));
+  const parts = { ...e.parts, price };
+  let score = 0;
+  for (const k of Object.keys(parts) as (keyof typeof parts)[]) score += (e.weights[k] ?? 0) * parts[k];
+  return { price, score: Math.round(Math.max(0, Math.min(1, score)) * 1e4) / 1e4 };
+}
+
+/**
+ * A match as `viewer` may see it: the supplier side gets `explanation.maxPricePerUnit` null, no summary
+ * line about the buyer's ceiling, and the price part and score computed against the catalog reference
+ * price instead of the ceiling (else the ceiling could be solved for from them); buyers and staff get it
+ * whole. Returns a copy; the input is not changed.
  */
 export function shapeMatch<M extends Match>(viewer: Viewer, match: M): M {
   if (sideOf(viewer, match) !== 'supplier') return match;
   const e = match.explanation;
   if (!e) return match;
+  const hidden = e.maxPricePerUnit === null ? null : scoreWithoutCeiling(match);
   return {
     ...match,
+    score: hidden ? hidden.score : match.score,
     explanation: {
       ...e,
       maxPricePerUnit: null,
+      parts: hidden ? { ...e.parts, price: hidden.price } : e.parts,
       summary: (e.summary ?? []).map(supplierLine).filter((l): l is string => l !== null),
     },
   };

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
 import { io as ioClient } from 'socket.io-client';
+import { findCategory } from '../../models/catalog';
 import { LoginFailureModel } from '../../models/login-failure.model';
 import { AuthService } from '../../server/auth/auth.service';
 import { createOperatorUser } from '../../server/auth/operator.service';
@@ -452,11 +453,18 @@ describe('hardening: confidential terms', function () {
     const demand = (await request(app).post('/api/demands').set(bearer(buyer)).send(demandInput({ maxPricePerUnit: 20 }))).body as { id: string };
     const list = await request(app).get(`/api/demands/${demand.id}/matches`).set(bearer(buyer));
     expect(list.body.items, JSON.stringify(list.body)).to.have.length(1);
-    return { supplier, buyer, offer, demand, match: list.body.items[0] as { id: string; explanation: { maxPricePerUnit: number | null; summary: string[] } } };
+    return { supplier, buyer, offer, demand, match: list.body.items[0] as Shown & { id: string } };
   }
 
-  const hidesCeiling = (m: { explanation: { maxPricePerUnit: number | null; summary: string[] } }, what: string) => {
+  type Shown = { score: number; explanation: { maxPricePerUnit: number | null; summary: string[]; parts: Record<string, number>; weights: Record<string, number> } };
+  const gownReference = findCategory('protective-gown')!.referencePricePerUnit * 1.5;
+  const hidesCeiling = (m: Shown, what: string) => {
     expect(m.explanation.maxPricePerUnit, what).to.equal(null);
+    // the price part (and so the score) must not let the supplier solve for the ceiling: 1 - (10 / 20) * 0.5
+    expect(m.explanation.parts.price, `${what}: price part`).to.be.closeTo(Math.max(0, Math.min(1, 1 - (10 / gownReference) * 0.5)), 1e-9);
+    expect(m.explanation.parts.price, `${what}: price part from the ceiling`).to.not.be.closeTo(0.75, 1e-9);
+    const score = Object.keys(m.explanation.parts).reduce((acc, k) => acc + m.explanation.weights[k] * m.explanation.parts[k], 0);
+    expect(m.score, `${what}: score`).to.be.closeTo(score, 1e-4);
     expect(m.explanation.summary.join(' | '), what).to.not.match(/maximum|20\.00/);
     expect(m.explanation.summary.join(' | '), `${what}: its own price stays`).to.include('¥10.00 per unit');
   };
@@ -488,7 +496,7 @@ describe('hardening: confidential terms', function () {
       const coord = await coordinator(s.url, s.services);
       const [cs, cb, cc] = await Promise.all([supplier, buyer, coord].map((a) => connect(s.url, a.token)));
       sockets.push(cs, cb, cc);
-      type P = { match: { explanation: { maxPricePerUnit: number | null; summary: string[] } } };
+      type P = { match: Shown };
       const got = Promise.all([cs, cb, cc].map((c) => waitFor<P>(c, 'match:proposed')));
 
       await request(s.url).post('/api/offers').set(bearer(supplier)).send(offerInput());
