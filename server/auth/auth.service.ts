@@ -77,6 +77,7 @@ export class AuthService {
   private readonly revocationPollMs: number;
   private lastRevocationPoll = 0;
   private revocationPoll: Promise<void> | null = null;
+  private lastCleanup = 0;
 
   constructor(private readonly opts: AuthServiceOptions) {
     this.secret = opts.jwtSecret ?? null;
@@ -250,6 +251,14 @@ export class AuthService {
     for (const d of docs) this.markRevoked(String(d._id), new Date(d.expiresAt).getTime());
     this.lastRevocationPoll = started;
     for (const [id, exp] of this.revoked) if (exp <= started) this.revoked.delete(id);
+    if (started - this.lastCleanup > 3_600_000) {
+      // hourly: revocations of expired tokens and failures of past windows are no longer needed
+      this.lastCleanup = started;
+      await Promise.all([
+        RevokedTokenModel.deleteMany({ expiresAt: { $lte: new Date(started) } }),
+        LoginFailureModel.deleteMany({ at: { $lt: new Date(this.now() - 2 * this.lockoutMs) } }),
+      ]);
+    }
   }
 
   /** Refreshes the revocations when older than `revocationPollMs`; concurrent callers share one read. */
