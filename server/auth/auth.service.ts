@@ -180,8 +180,10 @@ export class AuthService {
   /**
    * Checks the password. Each attempt first claims one of the account's `loginMaxFailures` slots of the
    * current lockout window (an insert of a unique `_id`, atomic even on FerretDB), so parallel guesses
-   * count exactly; a failed attempt keeps its slot, a success frees them all. With every slot taken the
-   * account is locked until the window ends, and says so exactly like an unknown e-mail or a wrong password.
+   * count exactly and at most that many are ever checked per window; a failed attempt keeps its slot, a
+   * success frees its own and the failed ones. With every slot held by a failure the account is locked
+   * until the window ends, and says so exactly like an unknown e-mail or a wrong password; while some slot
+   * is held by an attempt still being checked, later attempts wait for it (parallel right passwords pass).
    * @throws AppError unauthorized on wrong credentials or a locked account
    */
   async login(input: LoginInput): Promise<{ token: string; user: User }> {
@@ -193,27 +195,48 @@ export class AuthService {
       await bcrypt.compare(input.password, this.dummyHash); // same work as a real check: no enumeration by timing
       throw wrongCredentials();
     }
-    const ok = await bcrypt.compare(input.password, user.passwordHash);
-    if (!ok) throw wrongCredentials(); // the claimed slot stays: it is the failure record
-    await LoginFailureModel.deleteMany({ user: String(user._id) });
+    const ok = await bcrypt.compare(input.password, user.passwordHash).catch(async (err: unknown) => {
+      await LoginFailureModel.deleteOne({ _id: slot }).catch(() => undefined);
+      throw err;
+    });
+    if (!ok) {
+      // the slot stays as the failure record (only its owner writes it: no race in this update)
+      await LoginFailureModel.updateOne({ _id: slot }, { $set: { state: 'failed' } });
+      throw wrongCredentials();
+    }
+    await Promise.all([
+      LoginFailureModel.deleteOne({ _id: slot }),
+      LoginFailureModel.deleteMany({ user: String(user._id), state: 'failed' }),
+    ]);
     const org = user.organization ? ((await OrganizationModel.findById(user.organization).lean()) as OrganizationDoc | null) : null;
     return { token: this.sign(user), user: toUserDto(user, org) };
   }
 
-  /** One attempt slot `userId:window:n` of the current window, or null when all are taken (locked). */
+  /**
+   * One attempt slot `userId:window:n` of the current window, or null when every slot holds a failure
+   * (locked). Slots held by attempts still in flight are waited for, up to a bound.
+   */
   private async claimAttemptSlot(userId: string): Promise<string | null> {
-    const now = this.now();
-    const window = Math.floor(now / this.lockoutMs) * this.lockoutMs;
-    for (let n = 0; n < this.opts.loginMaxFailures; n++) {
-      const _id = `${userId}:${window}:${n}`;
-      try {
-        await LoginFailureModel.create({ _id, user: userId, window, at: new Date(now) });
-        return _id;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
+    const giveUpAt = Date.now() + 10_000;
+    for (;;) {
+      const now = this.now();
+      const window = Math.floor(now / this.lockoutMs) * this.lockoutMs;
+      for (let n = 0; n < this.opts.loginMaxFailures; n++) {
+        const _id = `${userId}:${window}:${n}`;
+        try {
+          await LoginFailureModel.create({ _id, user: userId, window, at: new Date(now), state: 'pending' });
+          return _id;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
       }
+      // locked only when failures hold every slot (a pending slot older than 30 s belongs to an attempt
+      // that died: it counts as a failure); else an attempt in flight will free its slot, or just did
+      const held = await LoginFailureModel.find({ user: userId, window }, { state: 1, at: 1 }).lean();
+      const failures = held.filter((h) => h.state !== 'pending' || new Date(h.at).getTime() <= now - 30_000).length;
+      if (failures >= this.opts.loginMaxFailures || Date.now() > giveUpAt) return null;
+      if (held.length >= this.opts.loginMaxFailures) await new Promise((r) => setTimeout(r, 25));
     }
-    return null;
   }
 
   /**

@@ -110,6 +110,17 @@ describe('hardening: login lockout', function () {
     expect(await LoginFailureModel.countDocuments({ user: a.user.id }), 'exactly one slot per allowed failure').to.equal(5);
   });
 
+  it('when the right password arrives more often in parallel than failures are allowed, then every sign-in succeeds', async () => {
+    const t = await createTestApp({ LOGIN_MAX_FAILURES: '3' });
+    const a = await register(t.app, 'buyer');
+    const email = await emailOf(t.app, a);
+    const wrong = await request(t.app).post('/api/auth/login').send({ email, password: 'one typo' });
+    const right = await Promise.all(Array.from({ length: 8 }, () => request(t.app).post('/api/auth/login').send({ email, password: 'correct horse battery' })));
+    expect(wrong.status).to.equal(401);
+    expect(right.map((r) => r.status)).to.deep.equal(Array(8).fill(200));
+    expect(await LoginFailureModel.countDocuments({ user: a.user.id }), 'a success forgives the failures').to.equal(0);
+  });
+
   it('when the lockout window ends (injected clock), then the right password works again and resets the failures', async () => {
     let now = Date.UTC(2026, 10, 30, 12, 0, 0);
     const auth = new AuthService({ tokenTtlSeconds: 3600, bcryptRounds: 4, loginMaxFailures: 3, lockoutSeconds: 300, now: () => now, jwtSecret: 'a test secret of enough length' });
