@@ -72,7 +72,7 @@ describe('hardening: malformed cookies and tokens', function () {
     }
     const health = await request(s.url).get('/api/health');
     expect(health.status).to.equal(200);
-    expect(health.body).to.deep.equal({ status: 'ok', db: 'up' });
+    expect(health.body).to.include({ status: 'ok', db: 'up' });
   });
 
   it('when an HTTP request carries a malformed cookie, then signed-in routes answer 401 (not 500) and public ones work', async () => {
