@@ -59,4 +59,7 @@ export interface SocketData {
   role: 'supplier' | 'buyer' | 'coordinator' | 'admin';
   organizationId: string | null;
   filter: { regions: string[]; categories: string[] };
+  /** The handshake token's id (a sign-out disconnects the sockets it opened) and expiry (ms). */
+  tokenId?: string;
+  expiresAt?: number;
 }

@@ -7,7 +7,14 @@ const booleanString = z
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Express `trust proxy`: true/false, a hop count, or comma-separated addresses/subnets/names (loopback, uniquelocal). */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .min(1)
+    .default('loopback')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   MONGODB_URI: z.string().min(1).optional(),
   FUCHAN_DATA_DIR: z.string().min(1).default('./data'),
   FUCHAN_CACHE_DIR: z.string().min(1).default('./.cache'),
@@ -21,6 +28,8 @@ const EnvSchema = z.object({
   BODY_LIMIT: z.string().default('100kb'),
   RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_WRITE_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_READ_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  RATE_LIMIT_REGISTER_PER_HOUR: z.coerce.number().int().positive().default(20),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   DB_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
@@ -30,6 +39,8 @@ const EnvSchema = z.object({
 export type Config = {
   port: number;
   host: string;
+  /** Express `trust proxy` (who may set X-Forwarded-For/-Proto): decides req.ip and req.secure. */
+  trustProxy: boolean | number | string;
   mongodbUri?: string;
   dataDir: string;
   cacheDir: string;
@@ -44,13 +55,39 @@ export type Config = {
   bodyLimit: string;
   rateLimitAuthPerMinute: number;
   rateLimitWritePerMinute: number;
+  /** Per user and address, for the GET routes that scan (lists, matches, near misses). */
+  rateLimitReadPerMinute: number;
+  /** Per address: registrations also tell whether an e-mail has an account, so they are scarce. */
+  rateLimitRegisterPerHour: number;
   loginMaxFailures: number;
   bcryptRounds: number;
   dbTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 };
 
-/** Parses the environment once at start-up; fails fast with every invalid variable named. */
+/** Whether `host` is a loopback address (only this machine can connect). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The demo scenario signs everyone in with a published password, so it never loads on a public address
+ * by default: FUCHAN_DEMO unset means "demo on the embedded database when listening on loopback only";
+ * unset with the embedded database on another HOST is refused, to make the operator choose.
+ * @throws Error when the choice is left open on a non-loopback HOST
+ */
+function demoEnabled(explicit: boolean | undefined, host: string, externalDb: boolean): boolean {
+  if (explicit !== undefined) return explicit;
+  if (externalDb) return false;
+  if (isLoopbackHost(host)) return true;
+  throw new Error(
+    `Invalid configuration:\n  FUCHAN_DEMO: the demo (accounts with a published password) would load on HOST=${host}, which is not a loopback address; ` +
+      'set FUCHAN_DEMO=false for a real service, or FUCHAN_DEMO=true to expose the demo on purpose',
+  );
+}
+
+/** Parses the environment once at start-up; fails fast with every invalid variable named. @throws Error */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -58,15 +95,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const demo = demoEnabled(e.FUCHAN_DEMO, e.HOST, !!e.MONGODB_URI);
   return {
     port: e.PORT,
     host: e.HOST,
+    trustProxy: e.TRUST_PROXY,
     mongodbUri: e.MONGODB_URI,
     dataDir: path.resolve(e.FUCHAN_DATA_DIR),
     cacheDir: path.resolve(e.FUCHAN_CACHE_DIR),
     dbBackend: e.FUCHAN_DB_BACKEND,
     redisUrl: e.REDIS_URL,
-    demo: e.FUCHAN_DEMO ?? !e.MONGODB_URI,
+    demo,
     demoSeed: e.FUCHAN_DEMO_SEED,
     jwtSecret: e.JWT_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
@@ -74,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
     rateLimitWritePerMinute: e.RATE_LIMIT_WRITE_PER_MINUTE,
+    rateLimitReadPerMinute: e.RATE_LIMIT_READ_PER_MINUTE,
+    rateLimitRegisterPerHour: e.RATE_LIMIT_REGISTER_PER_HOUR,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     bcryptRounds: e.BCRYPT_ROUNDS,
     dbTimeoutMs: e.DB_TIMEOUT_MS,

@@ -20,6 +20,7 @@ import { MatchingService } from './matching/matching.service';
 import { startCoverageScheduler } from './metrics/coverage.scheduler';
 import { CoverageService } from './metrics/coverage.service';
 import { PostingsService } from './postings/postings.service';
+import { installProcessHandlers } from './process';
 import { createRealtime, emitCoverage, type FuchanIo } from './realtime/realtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -108,6 +109,17 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     log.info(`Demo loaded: ${demo.organizations} organizations, ${demo.offers} offers, ${demo.demands} demands, ${demo.proposals} proposals.`);
   }
 
+  let redisClients: ReturnType<typeof createClient>[] = [];
+  if (config.redisUrl) {
+    const pub = createClient({ url: config.redisUrl });
+    const sub = pub.duplicate();
+    pub.on('error', (e) => log.warn(`redis: ${e.message}`));
+    sub.on('error', (e) => log.warn(`redis: ${e.message}`));
+    await Promise.all([pub.connect(), sub.connect()]);
+    redisClients = [pub, sub];
+    log.info('Socket.IO fans out through Redis.');
+  }
+
   const monitor = startDbMonitor();
   const app = createApp({
     config,
@@ -118,6 +130,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     coverage: services.coverage,
     dbUp: monitor.up,
     ledgerStatus: () => ({ seq: ledger.lastSeq(), projected: services.projector.projectedSeq }),
+    redis: redisClients[0] ? { sendCommand: (args: string[]) => redisClients[0].sendCommand(args) } : undefined,
     clientDir: path.resolve(here, '../client/dist'),
   });
   const server = http.createServer(app);
@@ -128,18 +141,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     corsOrigins: config.corsOrigins,
     coverage: () => services.coverage.get(),
   });
-
-  let redisClients: ReturnType<typeof createClient>[] = [];
-  if (config.redisUrl) {
-    const pub = createClient({ url: config.redisUrl });
-    const sub = pub.duplicate();
-    pub.on('error', (e) => log.warn(`redis: ${e.message}`));
-    sub.on('error', (e) => log.warn(`redis: ${e.message}`));
-    await Promise.all([pub.connect(), sub.connect()]);
-    io.adapter(createAdapter(pub, sub));
-    redisClients = [pub, sub];
-    log.info('Socket.IO fans out through Redis.');
-  }
+  if (redisClients.length) io.adapter(createAdapter(redisClients[0], redisClients[1]));
 
   const coverageScheduler = startCoverageScheduler(services.coverage, {
     coordinatorsConnected: () => (io.of('/').adapter.rooms.get('coordinators')?.size ?? 0) > 0,
@@ -176,6 +178,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       await ledger.close();
       await Promise.race([services.projector.idle(), new Promise((r) => setTimeout(r, 5000))]);
       services.projector.stop();
+      await (app.locals.close as (() => Promise<void>) | undefined)?.().catch(() => undefined);
       // disconnect, not quit: with Redis gone, quit would wait for a reconnection that never comes
       await Promise.all(redisClients.map((c) => c.disconnect().catch(() => undefined)));
       if (connected) await disconnectDatabase().catch(() => undefined);
@@ -202,6 +205,7 @@ async function main() {
     else console.error(`Cannot start Fuchan: ${(err as Error).message}`);
     process.exit(1);
   }
+  installProcessHandlers(log, { stop: () => running.stop() });
   log.info(`Fuchan is running at ${running.url}  (API: ${running.url}/api, OpenAPI: ${running.url}/api/openapi.json)`);
   if (running.demo) {
     log.info('Demo logins (password for all: ' + running.demo.logins[0].password + '):');

@@ -1,5 +1,6 @@
-const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-export type LogLevel = keyof typeof levels;
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Logger {
   debug(msg: string, extra?: unknown): void;
@@ -8,14 +9,25 @@ export interface Logger {
   error(msg: string, extra?: unknown): void;
 }
 
-/** A plain console logger with a level; enough for a service that logs to stdout under a supervisor. */
-export function createLogger(level: LogLevel = 'info'): Logger {
-  const min = levels[level];
+const pinoOfLogger = new WeakMap<Logger, PinoLogger>();
+
+/**
+ * A structured (JSON lines, pino) logger with a level; `silent` writes nothing. `extra` is logged as
+ * `err` when it is an Error (with its stack), else under `extra`.
+ */
+export function createLogger(level: LogLevel = 'info', opts: { destination?: DestinationStream } = {}): Logger {
+  const p = pino({ level, base: { service: 'fuchan' }, timestamp: pino.stdTimeFunctions.isoTime }, opts.destination);
   const out = (l: Exclude<LogLevel, 'silent'>) => (msg: string, extra?: unknown) => {
-    if (levels[l] < min) return;
-    const line = `${new Date().toISOString()} ${l.toUpperCase()} ${msg}`;
-    if (extra === undefined) console[l === 'debug' ? 'log' : l](line);
-    else console[l === 'debug' ? 'log' : l](line, extra instanceof Error ? extra.stack : extra);
+    if (extra === undefined) p[l](msg);
+    else if (extra instanceof Error) p[l]({ err: extra }, msg);
+    else p[l]({ extra }, msg);
   };
-  return { debug: out('debug'), info: out('info'), warn: out('warn'), error: out('error') };
+  const log: Logger = { debug: out('debug'), info: out('info'), warn: out('warn'), error: out('error') };
+  pinoOfLogger.set(log, p);
+  return log;
+}
+
+/** The pino logger behind a Logger made by createLogger (for pino-http), if it is one. */
+export function pinoOf(log: Logger): PinoLogger | undefined {
+  return pinoOfLogger.get(log);
 }

@@ -1,13 +1,14 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AuthResponseSchema, LoginSchema, RegisterSchema, UserSchema } from '../../models/auth.schema';
 import { TOKEN_COOKIE } from '../http/auth.middleware';
 import { defineRoute } from '../http/route';
 import type { AuthService } from './auth.service';
 
-function setCookie(res: Response, token: string, maxAgeSeconds: number) {
-  res.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', maxAge: maxAgeSeconds * 1000, path: '/' });
+/** The session cookie; `Secure` when the request came over HTTPS (`req.secure` honours TRUST_PROXY). */
+function setCookie(req: Request, res: Response, token: string, maxAgeSeconds: number) {
+  res.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, maxAge: maxAgeSeconds * 1000, path: '/' });
 }
 
 /** Registration, sign-in, the current user and sign-out. */
@@ -23,9 +24,9 @@ export function authRoutes(registry: OpenAPIRegistry, auth: AuthService, tokenTt
     status: 201,
     response: AuthResponseSchema,
     errors: [409, 429],
-    handler: async ({ body, res }) => {
+    handler: async ({ body, req, res }) => {
       const out = await auth.register(body);
-      setCookie(res, out.token, tokenTtlSeconds);
+      setCookie(req, res, out.token, tokenTtlSeconds);
       return out;
     },
   });
@@ -33,14 +34,14 @@ export function authRoutes(registry: OpenAPIRegistry, auth: AuthService, tokenTt
     method: 'post',
     path: '/auth/login',
     tag: 'auth',
-    summary: 'Sign in; wrong credentials give 401, repeated failures lock the account for a while (429)',
+    summary: 'Sign in; wrong credentials and a locked account (too many failures) give the same 401',
     access: 'public',
     body: LoginSchema,
     response: AuthResponseSchema,
     errors: [401, 429],
-    handler: async ({ body, res }) => {
+    handler: async ({ body, req, res }) => {
       const out = await auth.login(body);
-      setCookie(res, out.token, tokenTtlSeconds);
+      setCookie(req, res, out.token, tokenTtlSeconds);
       return out;
     },
   });
@@ -57,11 +58,12 @@ export function authRoutes(registry: OpenAPIRegistry, auth: AuthService, tokenTt
     method: 'post',
     path: '/auth/logout',
     tag: 'auth',
-    summary: 'Clear the browser session cookie',
+    summary: 'Sign out: the presented token is revoked (HTTP and sockets, every instance) and the cookie cleared',
     access: 'public',
     response: z.object({ ok: z.boolean() }),
-    handler: ({ res }) => {
-      res.clearCookie(TOKEN_COOKIE, { path: '/' });
+    handler: async ({ req, res }) => {
+      if (req.auth) await auth.revoke(req.auth);
+      res.clearCookie(TOKEN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: req.secure });
       return { ok: true };
     },
   });

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
-import express, { Router } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import crypto from 'node:crypto';
+import cors from 'cors';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { ipKeyGenerator, rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
+import { pinoHttp } from 'pino-http';
 import helmet from 'helmet';
 import { z } from 'zod';
 import { authRoutes } from '../auth/auth.routes';
@@ -10,7 +13,9 @@ import type { AuthService } from '../auth/auth.service';
 import { catalogRoutes } from '../catalog/catalog.routes';
 import type { Config } from '../config';
 import { AppError } from '../errors';
-import type { Logger } from '../logger';
+import { shapeMatch, shapeMatchList, type Viewer } from '../access/policy';
+import { createLogger, pinoOf, type Logger } from '../logger';
+import type { Match, NearMiss } from '../../models/match.schema';
 import { matchingRoutes } from '../matching/matching.routes';
 import type { MatchingService } from '../matching/matching.service';
 import { metricsRoutes } from '../metrics/metrics.routes';
@@ -20,6 +25,7 @@ import type { PostingsService } from '../postings/postings.service';
 import { authenticate } from './auth.middleware';
 import { errorHandler, notFound } from './error.middleware';
 import { idempotency } from './idempotency';
+import { rateLimitRedis, redisStore, type RedisCommander } from './rate-limit';
 import { defineRoute } from './route';
 
 export interface AppDeps {
@@ -35,6 +41,31 @@ export interface AppDeps {
   ledgerStatus?: () => { seq: number; projected: number };
   /** The built browser client, served from the same origin when present. */
   clientDir?: string;
+  /**
+   * A connected Redis client for the rate limits (e.g. the Socket.IO adapter's publisher). Without it
+   * and with `config.redisUrl`, the app opens its own (closed by `app.locals.close()`); without Redis
+   * the limits count per instance in memory.
+   */
+  redis?: RedisCommander;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/**
+ * The match routes' answers as the caller may see them (server/access/policy): the supplier side loses
+ * the buyer's maximum price, a buyer's near misses lose competitors' names, ids and prices.
+ */
+function shapeMatchResponses(req: Request, res: Response, next: NextFunction) {
+  const json = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const viewer: Viewer | undefined = req.auth;
+    if (!viewer || res.statusCode >= 300 || !body || typeof body !== 'object') return json(body);
+    const b = body as Partial<Match> & { items?: Match[]; nearMisses?: NearMiss[] };
+    if (Array.isArray(b.items) && Array.isArray(b.nearMisses)) return json(shapeMatchList(viewer, b as { items: Match[]; nearMisses: NearMiss[] }));
+    if (typeof b.buyerOrgId === 'string' && typeof b.supplierOrgId === 'string' && b.explanation) return json(shapeMatch(viewer, b as Match));
+    return json(body);
+  };
+  next();
 }
 
 /** Builds the Express app; it does not listen (server/index.ts does). */
@@ -42,7 +73,26 @@ export function createApp(deps: AppDeps) {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
+  // one JSON line per request, with an id (the caller's X-Request-Id when sane) echoed in the response
+  app.use(
+    pinoHttp({
+      logger: pinoOf(deps.log) ?? (pinoOf(createLogger(config.logLevel)) as NonNullable<ReturnType<typeof pinoOf>>),
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // never the headers: they carry tokens and cookies
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/api/health' },
+    }),
+  );
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -50,20 +100,17 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
-  app.use('/api', (req, res, next) => {
-    const origin = req.get('origin');
-    if (origin && config.corsOrigins.includes(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key');
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
-      if (req.method === 'OPTIONS') return void res.status(204).end();
-    } else if (origin && req.method === 'OPTIONS') {
-      return next(AppError.forbidden('Origin not allowed'));
-    }
-    next();
-  });
+  app.use(
+    '/api',
+    cors({
+      origin: config.corsOrigins,
+      credentials: true,
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
   app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const registry = new OpenAPIRegistry();
@@ -92,24 +139,48 @@ export function createApp(deps: AppDeps) {
   api.use((req, _res, next) => next(deps.dbUp() ? undefined : AppError.dbUnavailable()));
   api.use(authenticate(deps.auth));
 
-  const authLimiter = rateLimit({
-    windowMs: 60_000,
-    limit: config.rateLimitAuthPerMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many attempts; slow down', 429, { retryAfter: 60 })),
+  // with Redis every instance counts the same hits; else each counts its own
+  const redis = rateLimitRedis(config.redisUrl, deps.log, deps.redis);
+  app.locals.close = redis.close;
+  const limiter = (name: string, opts: Partial<RateLimitOptions> & { message: string }) =>
+    rateLimit({
+      windowMs: 60_000,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      store: redis.client ? redisStore(redis.client, `fuchan:rl:${name}:`) : undefined,
+      // Redis down: serve rather than refuse everyone (the per-account login lockout still holds)
+      passOnStoreError: !!redis.client,
+      handler: (_req, _res, next, o) =>
+        next(new AppError('rate_limited', opts.message, 429, { retryAfter: Math.ceil(o.windowMs / 1000) })),
+      ...opts,
+    });
+  const perUser = (req: Request) => `${req.auth?.userId ?? 'anon'}|${ipKeyGenerator(req.ip ?? '')}`;
+  const authLimiter = limiter('auth', { limit: config.rateLimitAuthPerMinute, message: 'Too many attempts; slow down' });
+  // a registration tells whether an e-mail has an account (409): few per address and hour
+  const registerLimiter = limiter('register', {
+    windowMs: 3_600_000,
+    limit: config.rateLimitRegisterPerHour,
+    skip: (req) => req.method !== 'POST',
+    message: 'Too many registrations from this address; try again later',
   });
-  const writeLimiter = rateLimit({
-    windowMs: 60_000,
+  const writeLimiter = limiter('write', {
     limit: config.rateLimitWritePerMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req) => `${req.auth?.userId ?? 'anon'}|${ipKeyGenerator(req.ip ?? '')}`,
+    keyGenerator: perUser,
     skip: (req) => req.method === 'GET',
-    handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many requests; slow down', 429, { retryAfter: 60 })),
+    message: 'Too many requests; slow down',
+  });
+  // lists and match look-ups scan postings: bounded too, generously
+  const readLimiter = limiter('read', {
+    limit: config.rateLimitReadPerMinute,
+    keyGenerator: perUser,
+    skip: (req) => req.method !== 'GET',
+    message: 'Too many requests; slow down',
   });
   api.use(['/auth/login', '/auth/register'], authLimiter);
+  api.use('/auth/register', registerLimiter);
   api.use(['/offers', '/demands', '/matches'], writeLimiter);
+  api.use(['/offers', '/demands', '/matches'], readLimiter);
+  api.use(['/matches', '/offers/:id/matches', '/demands/:id/matches'], shapeMatchResponses);
   api.use(idempotency());
 
   api.use(authRoutes(registry, deps.auth, config.tokenTtlSeconds));

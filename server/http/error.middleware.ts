@@ -13,7 +13,7 @@ export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
     const { status, body, internal } = toErrorResponse(err);
-    if (internal) log.error(`${req.method} ${req.originalUrl} failed`, err);
+    if (internal) log.error(`${req.method} ${req.originalUrl} failed (request ${String(req.id ?? '-')})`, err);
     if (status === 503) res.setHeader('Retry-After', '2');
     if (status === 429 && body.details && typeof body.details === 'object' && 'retryAfter' in body.details) {
       res.setHeader('Retry-After', String((body.details as { retryAfter: number }).retryAfter));

@@ -11,6 +11,7 @@ import {
 } from '../../models/match.schema';
 import type { OptimizeSummary } from '../../models/metrics.schema';
 import type { Offer } from '../../models/offer.schema';
+import { canSeeMatch } from '../access/policy';
 import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
 import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
@@ -262,8 +263,7 @@ export class MatchingService {
   getMatch(id: string, auth: AuthContext): Match {
     const m = this.state.matches.get(id);
     if (!m) throw AppError.notFound('Match');
-    const mine = auth.organizationId && (auth.organizationId === m.buyerOrgId || auth.organizationId === m.supplierOrgId);
-    if (!mine && auth.role !== 'coordinator' && auth.role !== 'admin') throw AppError.notFound('Match');
+    if (!canSeeMatch(auth, m)) throw AppError.notFound('Match');
     return m;
   }
 

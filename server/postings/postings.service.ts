@@ -1,5 +1,6 @@
 import type { Demand, DemandInput, DemandPatch } from '../../models/demand.schema';
 import type { Offer, OfferInput, OfferPatch, PostingListQuery } from '../../models/offer.schema';
+import { canSeePosting } from '../access/policy';
 import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
 import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
@@ -17,9 +18,8 @@ export function totalUnitsOf(products: { unitsPerDay: number }[], from: Date, to
   return products.reduce((s, p) => s + p.unitsPerDay, 0) * windowDays(from, to);
 }
 
-function ownerOnly(auth: AuthContext, orgId: string, what: string) {
-  if (auth.role === 'coordinator' || auth.role === 'admin') return;
-  if (auth.organizationId !== orgId) throw AppError.notFound(what);
+function ownerOnly(auth: AuthContext, organizationId: string, what: string) {
+  if (!canSeePosting(auth, { organizationId })) throw AppError.notFound(what);
 }
 
 const invalid = (path: string, message: string) => new AppError('validation_failed', 'Invalid input', 400, [{ path, message }]);

@@ -11,6 +11,7 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from '../../models/events';
+import { canSeeEvent, isStaff, shapeEventPayload } from '../access/policy';
 import type { AuthService } from '../auth/auth.service';
 import { tokenFrom } from '../http/auth.middleware';
 import { AppError, toErrorResponse } from '../errors';
@@ -37,10 +38,9 @@ function coordinatorRooms(filter: SocketData['filter']): string[] {
   return regions.flatMap((r) => categories.map((c) => `coord:rc:${r}|${c}`));
 }
 
-function eventRooms(doc: EventDoc): string[] {
-  if (doc.type === 'coverage:updated') return [COORDINATORS];
-  const rooms = doc.orgIds.map(orgRoom);
-  rooms.push('coord:all');
+/** The coordinator rooms an event goes to (organizations' rooms are addressed one by one, shaped). */
+function coordinatorEventRooms(doc: EventDoc): string[] {
+  const rooms = ['coord:all'];
   if (doc.region) rooms.push(`coord:r:${doc.region}`);
   for (const c of doc.categories) {
     rooms.push(`coord:c:${c}`);
@@ -49,16 +49,9 @@ function eventRooms(doc: EventDoc): string[] {
   return rooms;
 }
 
-/** Whether a socket may see a logged event (the same rule the rooms implement, for resync). */
+/** Whether a socket may see a logged event (the same rule the rooms implement, for resync); see server/access/policy. */
 export function canSee(data: SocketData, doc: EventDoc): boolean {
-  if (data.role === 'coordinator' || data.role === 'admin') {
-    if (doc.type === 'coverage:updated') return true;
-    const { regions, categories } = data.filter;
-    if (regions.length && (!doc.region || !regions.includes(doc.region))) return false;
-    if (categories.length && !doc.categories.some((c) => categories.includes(c))) return false;
-    return true;
-  }
-  return !!data.organizationId && doc.orgIds.includes(data.organizationId);
+  return canSeeEvent(data, data.filter, doc);
 }
 
 function ackError(err: unknown): Ack<never> {
@@ -90,6 +83,49 @@ export interface RealtimeDeps {
   coverage?: () => Coverage;
   /** Called when a coordinator connects (coverage computed while none was listening is due). */
   onCoordinatorConnected?: () => void;
+  /** The clock and timers of token expiry (tests inject them; default: the real ones, unref'd). */
+  timers?: RealtimeTimers;
+}
+
+/** What the token-expiry disconnects need of a clock. */
+export interface RealtimeTimers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: RealtimeTimers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** Node timers hold at most ~24.8 days; a longer wait is taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A socket event handler that no client input can throw out of: a throw or a rejection is logged and,
+ * when the client asked for an ack, answered as an error ack.
+ */
+function guarded<A extends unknown[]>(log: Logger, name: string, handler: (...args: A) => unknown) {
+  return (...args: A) => {
+    const ack = args[args.length - 1];
+    const fail = (err: unknown) => {
+      log.warn(`socket ${name} handler failed`, err);
+      if (typeof ack !== 'function') return;
+      try {
+        ack(ackError(err));
+      } catch {
+        // the client is gone or sent something that is not an ack: nothing to answer
+      }
+    };
+    try {
+      const r = handler(...args);
+      if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  };
 }
 
 /**
@@ -104,13 +140,30 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
     connectionStateRecovery: undefined,
   });
 
-  io.use((socket, next) => {
-    const raw = socket.handshake.auth?.token;
-    const token = typeof raw === 'string' && raw ? raw : tokenFrom({ cookie: socket.handshake.headers.cookie });
-    if (!token) return next(new Error('unauthorized: a token is required'));
+  const timers = deps.timers ?? realTimers;
+  /** This instance's sockets by the id of the token they were opened with. */
+  const byToken = new Map<string, Set<FuchanSocket>>();
+  let revocationCheck: NodeJS.Timeout | null = null;
+  deps.auth.onRevoked((tokenId) => {
+    for (const s of byToken.get(tokenId) ?? []) s.disconnect(true);
+  });
+
+  io.use(async (socket, next) => {
+    // nothing a client sends may throw out of here: an unhandled rejection would stop the process
     try {
+      const raw = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+      const token = typeof raw === 'string' && raw ? raw : tokenFrom({ cookie: socket.handshake.headers.cookie });
+      if (!token) return next(new Error('unauthorized: a token is required'));
+      await deps.auth.refreshRevocationsIfStale().catch(() => undefined);
       const ctx = deps.auth.verify(token);
-      socket.data = { userId: ctx.userId, role: ctx.role, organizationId: ctx.organizationId, filter: { regions: [], categories: [] } };
+      socket.data = {
+        userId: ctx.userId,
+        role: ctx.role,
+        organizationId: ctx.organizationId,
+        filter: { regions: [], categories: [] },
+        tokenId: ctx.tokenId,
+        expiresAt: ctx.expiresAt,
+      };
       next();
     } catch {
       next(new Error('unauthorized: invalid or expired token'));
@@ -119,15 +172,47 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
 
   io.on('connection', (socket: FuchanSocket) => {
     const d = socket.data;
-    const isCoordinator = d.role === 'coordinator' || d.role === 'admin';
+    const isCoordinator = isStaff(d);
     if (isCoordinator) {
       void socket.join([COORDINATORS, ...coordinatorRooms(d.filter)]);
       deps.onCoordinatorConnected?.();
+    } else if (d.organizationId) {
+      // staff get every event whole through their coordinator rooms, never the shaped copy of an org room
+      void socket.join(orgRoom(d.organizationId));
     }
-    if (d.organizationId) void socket.join(orgRoom(d.organizationId));
+
+    // the token's expiry and sign-out end the socket too, not only new requests
+    let expiry: unknown = null;
+    const armExpiry = () => {
+      if (d.expiresAt === undefined) return;
+      const left = d.expiresAt - timers.now();
+      if (left <= 0) return void socket.disconnect(true);
+      expiry = timers.setTimeout(armExpiry, Math.min(left, MAX_TIMER_MS));
+    };
+    armExpiry();
+    if (d.tokenId) {
+      const set = byToken.get(d.tokenId) ?? new Set();
+      set.add(socket);
+      byToken.set(d.tokenId, set);
+      // other instances' sign-outs are read while sockets are connected here
+      revocationCheck ??= setInterval(() => {
+        void deps.auth.refreshRevocationsIfStale().catch(() => undefined);
+      }, deps.auth.revocationCheckMs).unref();
+    }
+    socket.on('disconnect', () => {
+      if (expiry !== null) timers.clearTimeout(expiry);
+      if (!d.tokenId) return;
+      const set = byToken.get(d.tokenId);
+      set?.delete(socket);
+      if (set && !set.size) byToken.delete(d.tokenId);
+      if (!byToken.size && revocationCheck) {
+        clearInterval(revocationCheck);
+        revocationCheck = null;
+      }
+    });
     const allow = rateLimiter(deps.eventsPerSecond ?? 20, (deps.eventsPerSecond ?? 20) * 2);
 
-    socket.on('subscribe', (payload, ack) => {
+    socket.on('subscribe', guarded(deps.log, 'subscribe', (payload, ack) => {
       if (typeof ack !== 'function') return;
       if (!allow()) return ack(ackError(new AppError('rate_limited', 'Too many socket events', 429)));
       const parsed = SubscribeSchema.safeParse(payload ?? {});
@@ -137,9 +222,9 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
       d.filter = { regions: parsed.data.regions ?? [], categories: parsed.data.categories ?? [] };
       void socket.join(coordinatorRooms(d.filter));
       ack({ ok: true, data: d.filter });
-    });
+    }));
 
-    socket.on('resync', async (payload, ack) => {
+    socket.on('resync', guarded(deps.log, 'resync', async (payload, ack) => {
       if (typeof ack !== 'function') return;
       if (!allow()) return ack(ackError(new AppError('rate_limited', 'Too many socket events', 429)));
       const parsed = ResyncSchema.safeParse(payload);
@@ -148,7 +233,10 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
         const limit = parsed.data.limit ?? 1000;
         // served from the ledger's recent events in memory; an old position reads a bounded stretch of the log per call
         const { events, scannedTo } = await deps.eventLog.since(parsed.data.afterSeq, limit, (doc) => canSee(d, doc));
-        const visible = events.map(toLoggedEvent);
+        const visible = events.map((doc) => {
+          const e = toLoggedEvent(doc);
+          return { ...e, payload: shapeEventPayload(d, e.type, e.payload) } as typeof e;
+        });
         const more = scannedTo < deps.eventLog.lastSeq();
         ack({ ok: true, data: { events: visible, lastSeq: scannedTo, more } });
         // coverage is derived state, not a log entry: a coordinator that caught up gets the current one
@@ -157,13 +245,19 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
       } catch (err) {
         ack(ackError(err));
       }
-    });
+    }));
   });
 
   deps.eventLog.onCommitted((docs) => {
     for (const doc of docs) {
       const { type, payload } = toLoggedEvent(doc);
-      io.to(eventRooms(doc)).emit(type, payload as never);
+      io.to(coordinatorEventRooms(doc)).emit(type, payload as never);
+      const match = (payload as { match?: { supplierOrgId: string; buyerOrgId: string } }).match;
+      for (const orgId of doc.orgIds) {
+        // each party gets its own view (the supplier never sees the buyer's maximum price)
+        const role = match && orgId === match.supplierOrgId && orgId !== match.buyerOrgId ? 'supplier' : 'buyer';
+        io.to(orgRoom(orgId)).emit(type, shapeEventPayload({ role, organizationId: orgId }, type, payload) as never);
+      }
     }
   });
 

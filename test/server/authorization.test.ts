@@ -18,9 +18,9 @@ import { connect, record, sleep, type ClientSocket } from '../fixtures/sockets';
  * organization 404 without the data, coordinators read everything but neither post nor act on matches.
  */
 
-const ROLES = ['anonymous', 'badToken', 'supplierA', 'supplierB', 'buyerA', 'buyerB', 'coordinator', 'admin'] as const;
+const ROLES = ['anonymous', 'badToken', 'badCookie', 'signedOut', 'supplierA', 'supplierB', 'buyerA', 'buyerB', 'coordinator', 'admin'] as const;
 type Role = (typeof ROLES)[number];
-type Person = Exclude<Role, 'anonymous' | 'badToken'>;
+type Person = Exclude<Role, 'anonymous' | 'badToken' | 'badCookie' | 'signedOut'>;
 type Method = 'get' | 'post' | 'patch' | 'delete';
 type Status = 200 | 201 | 401 | 403 | 404;
 
@@ -32,6 +32,8 @@ type Match = Body & { offerId: string; demandId: string; buyerOrgId: string; sup
 interface World {
   people: Record<Person, Account & { email: string; password: string }>;
   badToken: string;
+  /** A valid token of supplier A's that was signed out (revoked). */
+  signedOutToken: string;
   offer: Posting;
   demand: Posting;
   match: Match;
@@ -55,7 +57,10 @@ const checks = {
   catalog: (b) => expect(b.categories).to.be.an('array').that.is.not.empty,
   theOffer: (b, w) => expect(b).to.deep.include({ id: w.offer.id, organizationId: w.offer.organizationId }),
   theDemand: (b, w) => expect(b).to.deep.include({ id: w.demand.id, organizationId: w.demand.organizationId }),
-  theMatch: (b, w) => expect(b).to.deep.include({ id: w.match.id, offerId: w.offer.id, demandId: w.demand.id }),
+  theMatch: (b, w, as) => {
+    expect(b).to.deep.include({ id: w.match.id, offerId: w.offer.id, demandId: w.demand.id });
+    expectCeiling(b as unknown as Match, as);
+  },
   /** A new posting of the caller's own organization (not one of the arranged ones). */
   newOwnPosting: (b, w, as) => {
     expect(b.organizationId).to.equal(orgOf(w, as));
@@ -64,11 +69,25 @@ const checks = {
   /** Coordinators: every offer; anyone else: exactly its own organization's. */
   visibleOffers: (b, w, as) => expectIds(b, visible(as, w, [w.offer, w.offerB])),
   visibleDemands: (b, w, as) => expectIds(b, visible(as, w, [w.demand, w.demandB])),
-  listsTheMatch: (b, w) => expect((b.items as Match[]).map((m) => m.id)).to.deep.equal([w.match.id]),
+  listsTheMatch: (b, w, as) => {
+    expect((b.items as Match[]).map((m) => m.id)).to.deep.equal([w.match.id]);
+    expectCeiling((b.items as Match[])[0], as);
+  },
   coverage: (b) => expect(b).to.be.an('object').that.is.not.empty,
   optimized: (b) => expect(b.proposalsCreated).to.be.a('number'),
 } satisfies Record<string, (body: Record<string, unknown>, w: World, as: Role) => void>;
 type Check = keyof typeof checks;
+
+/** Confidential terms: the supplier side never sees the buyer's maximum price (20 in the arranged demand). */
+function expectCeiling(m: Match, as: Role) {
+  const e = (m as unknown as { explanation: { maxPricePerUnit: number | null; summary: string[] } }).explanation;
+  if (as === 'supplierA' || as === 'supplierB') {
+    expect(e.maxPricePerUnit, `${as} sees the buyer's maximum`).to.equal(null);
+    expect(e.summary.join(' '), `${as} reads the buyer's maximum`).to.not.match(/maximum/);
+  } else {
+    expect(e.maxPricePerUnit, as).to.equal(20);
+  }
+}
 
 function orgOf(w: World, as: Role): string | null {
   return w.people[as as Person]?.user.organization?.id ?? null;
@@ -125,36 +144,37 @@ const registration = () => ({
 // Public routes are for anyone: a stale or forged token must not lock a caller out of signing in or out.
 // prettier-ignore
 const routes: RouteCase[] = [
-  //     method    path                              anon bad  supA supB buyA buyB coord admin
-  route('get',    '/api/health',                   [200, 200, 200, 200, 200, 200, 200, 200], { returns: 'health' }),
-  route('get',    '/api/openapi.json',             [200, 200, 200, 200, 200, 200, 200, 200], { returns: 'openapi' }),
-  route('post',   '/api/auth/register',            [201, 201, 201, 201, 201, 201, 201, 201], { returns: 'session', body: registration }),
-  route('post',   '/api/auth/login',               [200, 200, 200, 200, 200, 200, 200, 200], { returns: 'session', body: (w) => ({ email: w.people.supplierA.email, password: w.people.supplierA.password }) }),
-  route('get',    '/api/auth/me',                  [401, 401, 200, 200, 200, 200, 200, 200], { returns: 'me' }),
-  route('post',   '/api/auth/logout',              [200, 200, 200, 200, 200, 200, 200, 200], { returns: 'loggedOut' }),
-  route('get',    '/api/catalog',                  [401, 401, 200, 200, 200, 200, 200, 200], { returns: 'catalog' }),
+  //     method    path                              anon bad  bCk  out  supA supB buyA buyB coord admin
+  route('get',    '/api/health',                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'health' }),
+  route('get',    '/api/openapi.json',             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'openapi' }),
+  route('post',   '/api/auth/register',            [201, 201, 201, 201, 201, 201, 201, 201, 201, 201], { returns: 'session', body: registration }),
+  route('post',   '/api/auth/login',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'session', body: (w) => ({ email: w.people.supplierA.email, password: w.people.supplierA.password }) }),
+  route('get',    '/api/auth/me',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'me' }),
+  // signing out revokes the caller's token: it runs last, after the checks that use the tokens
+  route('post',   '/api/auth/logout',              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'loggedOut', writes: true }),
+  route('get',    '/api/catalog',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'catalog' }),
 
-  route('post',   '/api/offers',                   [401, 401, 201, 201, 403, 403, 403, 403], { returns: 'newOwnPosting', writes: true, body: () => offerInput({ products: [{ category: 'brake-pad', unitsPerDay: 5 }], capabilities: ['metal-stamping'], certifications: [] }) }),
-  route('get',    '/api/offers',                   [401, 401, 200, 200, 200, 200, 200, 200], { returns: 'visibleOffers' }),
-  route('get',    '/api/offers/:offer',            [401, 401, 200, 404, 403, 403, 200, 200], { returns: 'theOffer' }),
-  route('patch',  '/api/offers/:offer',            [401, 401, 200, 404, 403, 403, 403, 403], { returns: 'theOffer', writes: true, body: () => ({ pricePerUnit: 11 }) }),
-  route('delete', '/api/offers/:offer',            [401, 401, 200, 404, 403, 403, 403, 403], { returns: 'theOffer', writes: true }),
-  route('get',    '/api/offers/:offer/matches',    [401, 401, 200, 404, 403, 403, 200, 200], { returns: 'listsTheMatch' }),
+  route('post',   '/api/offers',                   [401, 401, 401, 401, 201, 201, 403, 403, 403, 403], { returns: 'newOwnPosting', writes: true, body: () => offerInput({ products: [{ category: 'brake-pad', unitsPerDay: 5 }], capabilities: ['metal-stamping'], certifications: [] }) }),
+  route('get',    '/api/offers',                   [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'visibleOffers' }),
+  route('get',    '/api/offers/:offer',            [401, 401, 401, 401, 200, 404, 403, 403, 200, 200], { returns: 'theOffer' }),
+  route('patch',  '/api/offers/:offer',            [401, 401, 401, 401, 200, 404, 403, 403, 403, 403], { returns: 'theOffer', writes: true, body: () => ({ pricePerUnit: 11 }) }),
+  route('delete', '/api/offers/:offer',            [401, 401, 401, 401, 200, 404, 403, 403, 403, 403], { returns: 'theOffer', writes: true }),
+  route('get',    '/api/offers/:offer/matches',    [401, 401, 401, 401, 200, 404, 403, 403, 200, 200], { returns: 'listsTheMatch' }),
 
-  route('post',   '/api/demands',                  [401, 401, 403, 403, 201, 201, 403, 403], { returns: 'newOwnPosting', writes: true, body: () => demandInput({ category: 'brake-pad', quantity: 10, requiredCertifications: [] }) }),
-  route('get',    '/api/demands',                  [401, 401, 200, 200, 200, 200, 200, 200], { returns: 'visibleDemands' }),
-  route('get',    '/api/demands/:demand',          [401, 401, 403, 403, 200, 404, 200, 200], { returns: 'theDemand' }),
-  route('patch',  '/api/demands/:demand',          [401, 401, 403, 403, 200, 404, 403, 403], { returns: 'theDemand', writes: true, body: () => ({ priority: 'critical' }) }),
-  route('delete', '/api/demands/:demand',          [401, 401, 403, 403, 200, 404, 403, 403], { returns: 'theDemand', writes: true }),
-  route('get',    '/api/demands/:demand/matches',  [401, 401, 403, 403, 200, 404, 200, 200], { returns: 'listsTheMatch' }),
+  route('post',   '/api/demands',                  [401, 401, 401, 401, 403, 403, 201, 201, 403, 403], { returns: 'newOwnPosting', writes: true, body: () => demandInput({ category: 'brake-pad', quantity: 10, requiredCertifications: [] }) }),
+  route('get',    '/api/demands',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'visibleDemands' }),
+  route('get',    '/api/demands/:demand',          [401, 401, 401, 401, 403, 403, 200, 404, 200, 200], { returns: 'theDemand' }),
+  route('patch',  '/api/demands/:demand',          [401, 401, 401, 401, 403, 403, 200, 404, 403, 403], { returns: 'theDemand', writes: true, body: () => ({ priority: 'critical' }) }),
+  route('delete', '/api/demands/:demand',          [401, 401, 401, 401, 403, 403, 200, 404, 403, 403], { returns: 'theDemand', writes: true }),
+  route('get',    '/api/demands/:demand/matches',  [401, 401, 401, 401, 403, 403, 200, 404, 200, 200], { returns: 'listsTheMatch' }),
 
-  route('get',    '/api/matches/:match',           [401, 401, 200, 404, 200, 404, 200, 200], { returns: 'theMatch' }),
-  route('post',   '/api/matches/:match/accept',    [401, 401, 200, 404, 200, 404, 403, 403], { returns: 'theMatch', writes: true }),
-  route('post',   '/api/matches/:match/decline',   [401, 401, 200, 404, 200, 404, 403, 403], { returns: 'theMatch', writes: true }),
-  route('patch',  '/api/matches/:match',           [401, 401, 200, 404, 200, 404, 403, 403], { returns: 'theMatch', writes: true, body: () => ({ status: 'cancelled' }) }),
+  route('get',    '/api/matches/:match',           [401, 401, 401, 401, 200, 404, 200, 404, 200, 200], { returns: 'theMatch' }),
+  route('post',   '/api/matches/:match/accept',    [401, 401, 401, 401, 200, 404, 200, 404, 403, 403], { returns: 'theMatch', writes: true }),
+  route('post',   '/api/matches/:match/decline',   [401, 401, 401, 401, 200, 404, 200, 404, 403, 403], { returns: 'theMatch', writes: true }),
+  route('patch',  '/api/matches/:match',           [401, 401, 401, 401, 200, 404, 200, 404, 403, 403], { returns: 'theMatch', writes: true, body: () => ({ status: 'cancelled' }) }),
 
-  route('get',    '/api/metrics/coverage',         [401, 401, 403, 403, 403, 403, 200, 200], { returns: 'coverage' }),
-  route('post',   '/api/allocations/optimize',     [401, 401, 403, 403, 403, 403, 200, 200], { returns: 'optimized', writes: true }),
+  route('get',    '/api/metrics/coverage',         [401, 401, 401, 401, 403, 403, 403, 403, 200, 200], { returns: 'coverage' }),
+  route('post',   '/api/allocations/optimize',     [401, 401, 401, 401, 403, 403, 403, 403, 200, 200], { returns: 'optimized', writes: true }),
 ];
 
 /** The table itself: every route called as every role. */
@@ -192,7 +212,11 @@ async function arrangePeople(app: Express | string, services: Services) {
     subject: new mongoose.Types.ObjectId().toString(),
     expiresIn: 3600,
   });
-  return { people: { supplierA, supplierB, buyerA, buyerB, coordinator, admin }, badToken };
+  const second = await request(app).post('/api/auth/login').send({ email: supplierA.email, password: supplierA.password });
+  expect(second.status, JSON.stringify(second.body)).to.equal(200);
+  const signedOutToken = second.body.token as string;
+  expect((await request(app).post('/api/auth/logout').set(bearer(signedOutToken))).status).to.equal(200);
+  return { people: { supplierA, supplierB, buyerA, buyerB, coordinator, admin }, badToken, signedOutToken };
 }
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -218,8 +242,8 @@ async function arrangePostings(app: Express | string, people: World['people']) {
 }
 
 async function arrange(app: Express, services: Services): Promise<World> {
-  const { people, badToken } = await arrangePeople(app, services);
-  return { people, badToken, ...(await arrangePostings(app, people)) };
+  const { people, badToken, signedOutToken } = await arrangePeople(app, services);
+  return { people, badToken, signedOutToken, ...(await arrangePostings(app, people)) };
 }
 
 function pathOf(row: Row, w: World) {
@@ -230,6 +254,8 @@ function pathOf(row: Row, w: World) {
 async function check(app: Express, w: World, row: Row): Promise<string | null> {
   let req = request(app)[row.method](pathOf(row, w));
   if (row.as === 'badToken') req = req.set(bearer(w.badToken));
+  else if (row.as === 'badCookie') req = req.set('Cookie', 'fuchan_token=%; other=%E0%A4%A');
+  else if (row.as === 'signedOut') req = req.set(bearer(w.signedOutToken));
   else if (row.as !== 'anonymous') req = req.set(bearer(w.people[row.as].token));
   const res = await (row.body ? req.send(row.body(w)) : req);
   const label = `${row.method.toUpperCase()} ${row.path} as ${row.as}`;
@@ -367,9 +393,9 @@ describe('authorization: live events and resync', function () {
     return `${e.type} ${(p.offer ?? p.demand ?? p.match)?.id ?? ''}`.trim();
   }
 
-  it('when a socket connects without a token or with a forged one, then the handshake is refused', async () => {
-    const { badToken } = await arrangePeople(s.url, s.services);
-    for (const token of [undefined, badToken]) {
+  it('when a socket connects without a token, with a forged or a signed-out one, then the handshake is refused', async () => {
+    const { badToken, signedOutToken } = await arrangePeople(s.url, s.services);
+    for (const token of [undefined, badToken, signedOutToken, '%']) {
       const refused = await connect(s.url, token).then(
         (c) => (c.close(), null),
         (e: Error) => e,
@@ -433,6 +459,15 @@ describe('authorization: live events and resync', function () {
     expect(names('buyerA')).to.include(demandUpdate).and.not.include(offerUpdate);
     expect(matchEvents('supplierA'), 'match events reach the supplier').to.deep.equal([`match:proposed ${w.match.id}`, `match:updated ${w.match.id}`, `match:updated ${w.match.id}`]);
     expect(matchEvents('buyerA'), 'and the buyer').to.deep.equal(matchEvents('supplierA'));
+    // confidential terms: the supplier's copies (live and resynced) lack the buyer's maximum price
+    const ceilings = (events: Received[]) =>
+      upTo(events)
+        .filter((e) => e.type.startsWith('match:'))
+        .map((e) => (e.payload.match as { explanation: { maxPricePerUnit: number | null } }).explanation.maxPricePerUnit);
+    expect(ceilings(live.supplierA), 'supplier live').to.deep.equal([null, null, null]);
+    expect(ceilings(resynced.supplierA), 'supplier resync').to.deep.equal([null, null, null]);
+    expect(ceilings(live.buyerA), 'buyer live').to.deep.equal([20, 20, 20]);
+    for (const p of ['coordinator', 'admin'] as const) expect(ceilings(live[p]).every((c) => c === 20), p).to.equal(true);
     for (const p of ['coordinator', 'admin'] as const) {
       expect(names(p), p).to.include.members([offerUpdate, demandUpdate, `match:proposed ${w.match.id}`, `offer:updated ${w.offerB.id}`, `demand:updated ${w.demandB.id}`]);
     }
