@@ -121,6 +121,10 @@ export async function ensureCluster(dir: string, bins: PostgresBinaries, log: (m
     fs.mkdirSync(pgdata, { mode: 0o700 });
     prepareForNobody(r, [dir]);
     if (r.kind === 'nobody') {
+      // nobody must traverse the data folder (ours; often a 0700 temporary folder): search only, no listing
+      const parent = path.dirname(dir);
+      const mode = fs.statSync(parent).mode;
+      if (!(mode & 0o001)) fs.chmodSync(parent, (mode & 0o7777) | 0o001);
       const ok = spawnSync(r.prefix[0], [...r.prefix.slice(1), 'test', '-w', pgdata, '-a', '-r', pwFile, '-a', '-x', bins.postgres], { stdio: 'ignore' });
       if (ok.status !== 0) {
         throw new PostgresError(
