@@ -22,6 +22,9 @@ import { benchEnv, onCleanup, scratchMongoUri, tempDir } from './common';
 
 export interface BenchDb {
   config: Config;
+  /** The database's connection string (for child processes). */
+  uri: string;
+  dataDir: string;
   /** Where the data lives, for the report. */
   description: string;
   usingMongoUri: boolean;
@@ -32,7 +35,7 @@ export async function openBenchDb(name: string): Promise<BenchDb> {
   const dataDir = tempDir(`fuchan-bench-${name}-`);
   const mongoUri = scratchMongoUri(name);
   const config = loadConfig(benchEnv(dataDir, { MONGODB_URI: mongoUri ?? undefined }));
-  const { embedded } = await openDatabase(config, createLogger('warn'));
+  const { embedded, uri } = await openDatabase(config, createLogger('warn'));
   onCleanup('disconnect and stop the database', async () => {
     if (mongoUri) await mongoose.connection.db?.dropDatabase().catch(() => undefined);
     await disconnectDatabase().catch(() => undefined);
@@ -40,6 +43,8 @@ export async function openBenchDb(name: string): Promise<BenchDb> {
   });
   return {
     config,
+    uri,
+    dataDir,
     description: mongoUri ? 'MONGODB_URI (a scratch database, dropped at the end)' : 'embedded FerretDB (SQLite) in a fresh temporary folder',
     usingMongoUri: !!mongoUri,
   };

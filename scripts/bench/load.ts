@@ -372,8 +372,11 @@ async function fuchanPhase(w: World, concurrency: number, seconds: number, phase
   if (process.env.BENCH_DEBUG) console.error(`    autocannon done (${result.totalCompletedRequests} requests); quiescing`);
   await quiesce(w.running);
   if (process.env.BENCH_DEBUG) console.error('    quiesced');
+  const tc = performance.now();
   const stored = await countStored(DemandModel, acked);
+  if (process.env.BENCH_DEBUG) console.error(`    ${acked.length} acknowledged demands looked up in ${fmt(performance.now() - tc, 0)} ms`);
   const reservations = await ledgerCheck(w.running, [...confirmed]);
+  if (process.env.BENCH_DEBUG) console.error(`    reservations checked after ${fmt(performance.now() - tc, 0)} ms`);
   const missingConfirmed = reservations.missing.length;
   const rows: Row[] = postOnly
     ? [{ endpoint: 'POST /api/demands alone', concurrency, seconds: result.duration, stats: post, errors: result.errors, acknowledged: acked.length, stored }]
