@@ -80,6 +80,7 @@ const args = parseArgs(
   USAGE,
 );
 const socketCount = positiveInt('sockets', args.sockets);
+const TARGET_P99_MS = 50;
 const coordSockets = Math.min(socketCount, positiveInt('coordinator-sockets', args['coordinator-sockets']));
 const orgCount = Math.max(2, positiveInt('orgs', args.orgs));
 const rate = positiveInt('rate', args.rate);
@@ -652,5 +653,16 @@ function report() {
       ...notRun.map((n) => `- ${n}.`),
       ...modes.filter((m) => !results.some((r) => r.mode === m) && !notRun.some((n) => n.startsWith(`${m}:`))).map((m) => `- ${m}: not measured (the run's hard time limit came first).`),
     ].join('\n'),
+  );
+  console.log(
+    `\nSummary: bench:live with ${fmtInt(socketCount)} sockets: ` +
+      (results
+        .map(
+          (r) =>
+            `${r.label}: POST sent → event at the client p99 ${fmt(percentile(r.fromSend, 99))} ms (from the response ${fmt(percentile(r.latencies, 99))} ms, from event time ${fmt(percentile(r.fromEvent.flat(), 99))} ms), ` +
+            `${fmtInt(r.perSecond)} deliveries/s, ${pct(r.delivered, r.expected)} delivered`,
+        )
+        .join('; ') || 'nothing measured') +
+      ` (target p99 ≤ ${TARGET_P99_MS} ms)`,
   );
 }
