@@ -247,6 +247,8 @@ interface ModeResult {
   expected: number;
   delivered: number;
   duplicates: number;
+  /** What arrived twice: event type and socket kind. */
+  duplicateKinds: string;
   misdelivered: number;
   coordExpected: number;
   coordDelivered: number;
@@ -358,7 +360,8 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
         const t = performance.now();
         if (type === 'coverage:updated') coverageArrivals++;
         lastArrival = t;
-        if (typeof payload?.seq === 'number') arrivals.push({ sock: i, seq: payload.seq, t, wall: Date.now(), at: (payload as { at?: string }).at ?? '' });
+        // coverage:updated carries the log position it reflects, not an event of its own: not a delivery
+        if (type !== 'coverage:updated' && typeof payload?.seq === 'number') arrivals.push({ sock: i, seq: payload.seq, t, wall: Date.now(), at: (payload as { at?: string }).at ?? '' });
       });
       const ok = await new Promise<boolean>((resolve) => {
         s.once('connect', () => resolve(true));
@@ -431,7 +434,7 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
       if (page.length < 2000) break;
     }
     const postByDemand = new Map(posts.filter((p) => p.id).map((p) => [p.id!, p]));
-    const tracked = new Map<number, { orgIds: Set<string>; post: (typeof posts)[number] }>();
+    const tracked = new Map<number, { orgIds: Set<string>; post: (typeof posts)[number]; type: string; orgList: string[] }>();
     let proposals = 0;
     const coverageLogged = events.filter((e) => e.type === 'coverage:updated').length;
     for (const e of events) {
@@ -440,7 +443,7 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
       const post = demandId ? postByDemand.get(demandId) : undefined;
       if (!post) continue;
       if (e.type === 'match:proposed') proposals++;
-      tracked.set(e.seq, { orgIds: new Set(e.orgIds), post });
+      tracked.set(e.seq, { orgIds: new Set(e.orgIds), post, type: e.type, orgList: e.orgIds });
     }
     const isCoord = (i: number) => roles[i] === 'coordinator';
     const socketsOfOrg = new Map<string, number>();
@@ -456,6 +459,7 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
     let delivered = 0;
     let coordDelivered = 0;
     let duplicates = 0;
+    const duplicateKinds = new Map<string, number>();
     let misdelivered = 0;
     let beforeResponse = 0;
     let first = Infinity;
@@ -470,6 +474,8 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
       const k = `${a.sock}:${a.seq}`;
       if (seen.has(k)) {
         duplicates++;
+        const kind = `${ev.type} to ${isCoord(a.sock) ? 'a coordinator' : 'an organization member'}${ev.orgList.length !== ev.orgIds.size ? ' (an organization named twice)' : ''}`;
+        duplicateKinds.set(kind, (duplicateKinds.get(kind) ?? 0) + 1);
         continue;
       }
       seen.add(k);
@@ -501,6 +507,7 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
       expected,
       delivered,
       duplicates,
+      duplicateKinds: [...duplicateKinds].map(([k, n]) => `${n} × ${k}`).join(', '),
       misdelivered,
       coordExpected,
       coordDelivered,
@@ -650,6 +657,7 @@ function report() {
       '- Deliveries/s: deliveries over the time from the first POST to the last arrival.',
       '- All processes (service instances, FerretDB, Redis and the client sockets) share this machine; "client loop delay" shows how busy the process holding the sockets was (in-process: the service too).',
       `- Set-up time per mode (registrations, offers, connections): ${results.map((r) => `${r.label} ${fmt(r.setupSeconds, 1)} s`).join(', ') || 'n/a'}.`,
+      ...results.filter((r) => r.duplicates).map((r) => `- ${r.label}: duplicate deliveries (the same event twice on one socket): ${r.duplicateKinds}.`),
       ...notRun.map((n) => `- ${n}.`),
       ...modes.filter((m) => !results.some((r) => r.mode === m) && !notRun.some((n) => n.startsWith(`${m}:`))).map((m) => `- ${m}: not measured (the run's hard time limit came first).`),
     ].join('\n'),

@@ -230,14 +230,10 @@ async function quiesce(running: Running) {
   await projector.idle();
 }
 
-/** How many of `ids` exist in the collection of `model`. */
+/** How many of `ids` exist in the collection of `model` (one read of every `_id`: an `$in` is a scan per chunk on FerretDB). */
 async function countStored(model: mongoose.Model<any>, ids: string[]) {
-  let found = 0;
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500).map((id) => new mongoose.Types.ObjectId(id));
-    found += (await model.find({ _id: { $in: chunk } }, { _id: 1 }).lean()).length;
-  }
-  return found;
+  const all = new Set((await model.collection.find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+  return ids.filter((id) => all.has(id)).length;
 }
 
 type OfferRow = { _id: unknown; totalUnits: number; reservedUnits: number; version?: number; seq?: number };
