@@ -10,7 +10,8 @@
  *      no matching); waits for the projector (`projector.idle()`), so the checkpoint is the end of the log;
  *   2. "projections caught up": a fresh process runs `createServices(config).open()` (loads the
  *      projections, replays the log after the checkpoint: nothing);
- *   3. "projections lagging": the checkpoint is written back by `--lag` events, and a fresh process opens
+ *   3. "projections lagging": a checkpoint `--lag` events behind is written (as an instance whose projector
+ *      fell behind leaves it; start-up replays from the lowest), and a fresh process opens
  *      again (it loads the projections and replays those events; the documents are already ahead, so
  *      applying them is skipped: this measures reading the log tail);
  *   4. with `--full-replay yes`, "whole log replayed": a fresh process with a bare `Ledger`, the
@@ -36,6 +37,9 @@ import type { OrgInfo } from '../../server/ledger/state';
 import { buildScenario } from '../../server/demo/scenario';
 import { benchEnv, fmt, fmtInt, machineLine, markdownTable, onCleanup, parseArgs, positiveInt, repoRoot, runBench, secondsLeft } from './common';
 import { openBenchDb, openServices, seedDemands, seedOffers, seedOrgs } from './ledger-seed';
+
+/** A checkpoint of a made-up instance (the projector keeps one per instance, `projection:<id>`, and start-up replays from the lowest). */
+const LAGGING_CHECKPOINT = 'projection:bench-lagging-instance';
 
 const USAGE = `Usage: npx tsx scripts/bench/startup.ts [--offers 100000] [--demands 100000] [--lag 10000] [--full-replay yes] [--start-timeout 90] [--seed 2020] [--budget 285]
   --offers, --demands  postings in the database
@@ -245,9 +249,10 @@ function main() {
       const timeout = () => Math.max(10, Math.min(startTimeout, secondsLeft(started, budgetSeconds) - 15));
       await measure('projections caught up', 'open', db.uri, timeout(), logSize);
       lag = Math.min(Number(args.lag) || 0, logSize);
-      await SettingModel.collection.replaceOne({ _id: 'projection:checkpoint' } as never, { value: logSize - lag }, { upsert: true });
+      // a checkpoint lagging behind, as an instance whose projector fell behind leaves it (start-up takes the lowest)
+      await SettingModel.collection.replaceOne({ _id: LAGGING_CHECKPOINT } as never, { value: logSize - lag, at: new Date() }, { upsert: true });
       await measure(`projections lagging by ${fmtInt(lag)} events`, 'open', db.uri, timeout(), logSize);
-      await SettingModel.collection.replaceOne({ _id: 'projection:checkpoint' } as never, { value: logSize }, { upsert: true });
+      await SettingModel.collection.deleteOne({ _id: LAGGING_CHECKPOINT } as never);
       if (fullReplay) await measure('whole log replayed, no projections (bare Ledger)', 'replay', db.uri, timeout(), logSize);
       void mongoose;
       report();
