@@ -1,4 +1,6 @@
 import mongoose, { Schema, type Types } from 'mongoose';
+import { PrioritySchema } from './common.schema';
+import { PostingStatusSchema } from './offer.schema';
 import type { LatLng, Priority } from './common.schema';
 import type { PostingStatus } from './offer.schema';
 
@@ -37,10 +39,10 @@ const demandSchema = new Schema<DemandDoc>(
     deliveryLocation: { type: LatLng, required: true, _id: false },
     requiredCertifications: { type: [String], default: [] },
     maxPricePerUnit: { type: Number, default: null },
-    priority: { type: String, enum: ['critical', 'high', 'normal'], required: true },
+    priority: { type: String, enum: PrioritySchema.options, required: true },
     confirmedUnits: { type: Number, default: 0 },
     deliveredUnits: { type: Number, default: 0 },
-    status: { type: String, enum: ['open', 'fulfilled', 'withdrawn', 'expired'], default: 'open', index: true },
+    status: { type: String, enum: PostingStatusSchema.options, default: 'open', index: true },
     version: { type: Number, default: 0 },
     /** The Event log position this document reflects (it is a projection of the log). */
     seq: { type: Number, default: 0 },

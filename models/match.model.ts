@@ -1,4 +1,5 @@
 import mongoose, { Schema, type Types } from 'mongoose';
+import { MatchSchema, MatchStatusSchema } from './match.schema';
 import type { Explanation, MatchStatus } from './match.schema';
 
 const transitionSchema = new Schema(
@@ -62,8 +63,8 @@ const matchSchema = new Schema<MatchDoc>(
     units: { type: Number, required: true },
     score: { type: Number, required: true },
     explanation: { type: Schema.Types.Mixed, required: true },
-    status: { type: String, required: true, index: true },
-    source: { type: String, enum: ['incremental', 'optimizer'], default: 'incremental' },
+    status: { type: String, enum: MatchStatusSchema.options, required: true, index: true },
+    source: { type: String, enum: MatchSchema.shape.source.options, default: 'incremental' },
     buyerAcceptedAt: { type: Date, default: null },
     supplierAcceptedAt: { type: Date, default: null },
     history: { type: [transitionSchema], default: [] },

@@ -1,4 +1,5 @@
 import mongoose, { Schema, type Types } from 'mongoose';
+import { PostingStatusSchema } from './offer.schema';
 import type { LatLng } from './common.schema';
 import type { PostingStatus } from './offer.schema';
 
@@ -49,7 +50,7 @@ const offerSchema = new Schema<OfferDoc>(
     totalUnits: { type: Number, required: true },
     reservedUnits: { type: Number, default: 0 },
     deliveredUnits: { type: Number, default: 0 },
-    status: { type: String, enum: ['open', 'fulfilled', 'withdrawn', 'expired'], default: 'open', index: true },
+    status: { type: String, enum: PostingStatusSchema.options, default: 'open', index: true },
     version: { type: Number, default: 0 },
     /** The Event log position this document reflects (it is a projection of the log). */
     seq: { type: Number, default: 0 },

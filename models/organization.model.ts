@@ -1,11 +1,12 @@
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
+import { OrganizationSchema } from './auth.schema';
 
 const LatLng = { lat: { type: Number, required: true }, lng: { type: Number, required: true } };
 
 const organizationSchema = new Schema(
   {
     name: { type: String, required: true },
-    kind: { type: String, enum: ['supplier', 'buyer', 'coordinator'], required: true },
+    kind: { type: String, enum: OrganizationSchema.shape.kind.options, required: true },
     region: { type: String, required: true, index: true },
     location: { type: LatLng, required: true, _id: false },
     certifications: { type: [String], default: [] },

@@ -36,35 +36,6 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
-export type Config = {
-  port: number;
-  host: string;
-  /** Express `trust proxy` (who may set X-Forwarded-For/-Proto): decides req.ip and req.secure. */
-  trustProxy: boolean | number | string;
-  mongodbUri?: string;
-  dataDir: string;
-  cacheDir: string;
-  /** The embedded FerretDB's storage (FUCHAN_DB_BACKEND); unused with MONGODB_URI. */
-  dbBackend: 'sqlite' | 'postgresql';
-  redisUrl?: string;
-  demo: boolean;
-  demoSeed: number;
-  jwtSecret?: string;
-  tokenTtlSeconds: number;
-  corsOrigins: string[];
-  bodyLimit: string;
-  rateLimitAuthPerMinute: number;
-  rateLimitWritePerMinute: number;
-  /** Per user and address, for the GET routes that scan (lists, matches, near misses). */
-  rateLimitReadPerMinute: number;
-  /** Per address: registrations also tell whether an e-mail has an account, so they are scarce. */
-  rateLimitRegisterPerHour: number;
-  loginMaxFailures: number;
-  bcryptRounds: number;
-  dbTimeoutMs: number;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-};
-
 /** Whether `host` is a loopback address (only this machine can connect). */
 export function isLoopbackHost(host: string): boolean {
   const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
@@ -87,37 +58,52 @@ function demoEnabled(explicit: boolean | undefined, host: string, externalDb: bo
   );
 }
 
-/** Parses the environment once at start-up; fails fast with every invalid variable named. @throws Error */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+/** The configuration: the environment schema, turned into the service's settings (the type derives from it). */
+const ConfigSchema = EnvSchema.transform((e, ctx) => {
+  let demo = false;
+  try {
+    demo = demoEnabled(e.FUCHAN_DEMO, e.HOST, !!e.MONGODB_URI);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path: ['FUCHAN_DEMO'], message: (err as Error).message.replace(/^Invalid configuration:\n\s*FUCHAN_DEMO: /, '') });
   }
-  const e = parsed.data;
-  const demo = demoEnabled(e.FUCHAN_DEMO, e.HOST, !!e.MONGODB_URI);
   return {
     port: e.PORT,
     host: e.HOST,
+    /** Express `trust proxy` (who may set X-Forwarded-For/-Proto): decides req.ip and req.secure. */
     trustProxy: e.TRUST_PROXY,
     mongodbUri: e.MONGODB_URI,
     dataDir: path.resolve(e.FUCHAN_DATA_DIR),
     cacheDir: path.resolve(e.FUCHAN_CACHE_DIR),
+    /** The embedded FerretDB's storage (FUCHAN_DB_BACKEND); unused with MONGODB_URI. */
     dbBackend: e.FUCHAN_DB_BACKEND,
     redisUrl: e.REDIS_URL,
     demo,
     demoSeed: e.FUCHAN_DEMO_SEED,
     jwtSecret: e.JWT_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
-    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS.split(',').map((v) => v.trim()).filter(Boolean),
     bodyLimit: e.BODY_LIMIT,
     rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
     rateLimitWritePerMinute: e.RATE_LIMIT_WRITE_PER_MINUTE,
+    /** Per user and address, for the GET routes that scan (lists, matches, near misses). */
     rateLimitReadPerMinute: e.RATE_LIMIT_READ_PER_MINUTE,
+    /** Per address: registrations also tell whether an e-mail has an account, so they are scarce. */
     rateLimitRegisterPerHour: e.RATE_LIMIT_REGISTER_PER_HOUR,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     bcryptRounds: e.BCRYPT_ROUNDS,
     dbTimeoutMs: e.DB_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Parses the environment once at start-up; fails fast with every invalid variable named. @throws Error */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
 }

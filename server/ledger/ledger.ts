@@ -332,8 +332,9 @@ export class Ledger {
    */
   private async readAhead(mine: Map<string, Pending>): Promise<number> {
     let applied = 0;
-    for (;;) {
-      const want = Array.from({ length: 64 }, (_, i) => eventKey(this.nextSeq + i));
+    // one look-up while the log has nothing new (the usual tail tick); batches of parallel look-ups while it has
+    for (let batch = 1; ; batch = Math.min(64, batch * 4)) {
+      const want = Array.from({ length: batch }, (_, i) => eventKey(this.nextSeq + i));
       const found = await Promise.all(want.map((_id) => EventModel.collection.findOne({ _id } as never) as Promise<LedgerEvent | null>));
       let end = false;
       for (const doc of found) {
