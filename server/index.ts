@@ -21,7 +21,7 @@ import { startCoverageScheduler } from './metrics/coverage.scheduler';
 import { CoverageService } from './metrics/coverage.service';
 import { PostingsService } from './postings/postings.service';
 import { installProcessHandlers } from './process';
-import { createRealtime, emitCoverage, type FuchanIo } from './realtime/realtime';
+import { createRealtime, type FuchanIo } from './realtime/realtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -140,12 +140,12 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     log,
     corsOrigins: config.corsOrigins,
     coverage: () => services.coverage.get(),
+    onCoordinatorConnected: () => coverageScheduler.due(),
   });
   if (redisClients.length) io.adapter(createAdapter(redisClients[0], redisClients[1]));
 
-  const coverageScheduler = startCoverageScheduler(services.coverage, {
+  const coverageScheduler = startCoverageScheduler(services.coverage, ledger, {
     coordinatorsConnected: () => (io.of('/').adapter.rooms.get('coordinators')?.size ?? 0) > 0,
-    send: (c) => emitCoverage(io, ledger.lastSeq(), c),
   });
   const sweeper = startExpirySweeper(matching, { log, dbUp: monitor.up });
   // other instances' commands reach this one's state through the log

@@ -33,7 +33,6 @@ export class Live {
     private readonly onUnauthorized: () => void,
   ) {}
 
-  private coverageSeq = 0;
   /** Highest seq applied so far (for tests and diagnostics). */
   get seq() {
     return this.lastSeq;
@@ -109,13 +108,6 @@ export class Live {
   }
 
   private applyIfNew(event: LoggedEvent) {
-    // coverage is a snapshot of the state at a log position, not a log entry: the newest one wins
-    if (event.type === 'coverage:updated') {
-      if (event.payload.seq < this.coverageSeq) return;
-      this.coverageSeq = event.payload.seq;
-      this.store.apply(event);
-      return;
-    }
     if (event.payload.seq <= this.lastSeq) return;
     this.store.apply(event);
     this.lastSeq = event.payload.seq;

@@ -7,6 +7,7 @@ import {
   ResyncSchema,
   SubscribeSchema,
   type ClientToServerEvents,
+  type LoggedEvent,
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
@@ -17,10 +18,7 @@ import { tokenFrom } from '../http/auth.middleware';
 import { AppError, toErrorResponse } from '../errors';
 import { toLoggedEvent, type EventLog } from '../events/event-log';
 
-/** Sends coverage to this instance's coordinators (each instance computes its own: not through Redis). */
-export function emitCoverage(io: FuchanIo, seq: number, coverage: Coverage) {
-  io.local.to(COORDINATORS).emit('coverage:updated', { seq, at: new Date().toISOString(), coverage });
-}
+
 import type { Logger } from '../logger';
 
 export type FuchanIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -79,7 +77,7 @@ export interface RealtimeDeps {
   log: Logger;
   corsOrigins: string[];
   eventsPerSecond?: number;
-  /** The current coverage, sent to coordinators at the end of a resync. */
+  /** The current coverage: the payload of every `coverage:updated` (the log records only that it was announced). */
   coverage?: () => Coverage;
   /** Called when a coordinator connects (coverage computed while none was listening is due). */
   onCoordinatorConnected?: () => void;
@@ -134,6 +132,9 @@ function guarded<A extends unknown[]>(log: Logger, name: string, handler: (...ar
  * Events are emitted only after they are stored (from the log's append hook).
  */
 export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanIo {
+  /** A coverage announcement carries the coverage as it is now (coverage is derived state: only the newest matters). */
+  const withCoverage = <E extends LoggedEvent>(e: E): E =>
+    e.type === 'coverage:updated' && deps.coverage ? ({ ...e, payload: { ...e.payload, coverage: deps.coverage() } } as E) : e;
   const io: FuchanIo = new Server(server, {
     cors: deps.corsOrigins.length ? { origin: deps.corsOrigins, credentials: true } : undefined,
     maxHttpBufferSize: 100_000,
@@ -234,14 +235,11 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
         // served from the ledger's recent events in memory; an old position reads a bounded stretch of the log per call
         const { events, scannedTo } = await deps.eventLog.since(parsed.data.afterSeq, limit, (doc) => canSee(d, doc));
         const visible = events.map((doc) => {
-          const e = toLoggedEvent(doc);
+          const e = withCoverage(toLoggedEvent(doc));
           return { ...e, payload: shapeEventPayload(d, e.type, e.payload) } as typeof e;
         });
         const more = scannedTo < deps.eventLog.lastSeq();
         ack({ ok: true, data: { events: visible, lastSeq: scannedTo, more } });
-        // coverage is derived state, not a log entry: a coordinator that caught up gets the current one
-        const coverage = isCoordinator && !more ? deps.coverage?.() : null;
-        if (coverage) socket.emit('coverage:updated', { seq: scannedTo, at: new Date().toISOString(), coverage });
       } catch (err) {
         ack(ackError(err));
       }
@@ -250,7 +248,12 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
 
   deps.eventLog.onCommitted((docs) => {
     for (const doc of docs) {
-      const { type, payload } = toLoggedEvent(doc);
+      const { type, payload } = withCoverage(toLoggedEvent(doc));
+      // each instance announces coverage to its own coordinators: through Redis it would arrive twice
+      if (type === 'coverage:updated') {
+        io.local.to(COORDINATORS).emit(type, payload as never);
+        continue;
+      }
       io.to(coordinatorEventRooms(doc)).emit(type, payload as never);
       const match = (payload as { match?: { supplierOrgId: string; buyerOrgId: string } }).match;
       for (const orgId of doc.orgIds) {
