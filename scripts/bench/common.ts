@@ -131,6 +131,8 @@ export function benchEnv(dataDir: string, extra: Record<string, string | undefin
     BCRYPT_ROUNDS: '4',
     RATE_LIMIT_WRITE_PER_MINUTE: '1000000',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+    RATE_LIMIT_READ_PER_MINUTE: '10000000',
+    RATE_LIMIT_REGISTER_PER_HOUR: '1000000',
   };
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];

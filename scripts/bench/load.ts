@@ -515,6 +515,8 @@ async function main() {
       BCRYPT_ROUNDS: '4',
       RATE_LIMIT_WRITE_PER_MINUTE: '10000000',
       RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+      RATE_LIMIT_READ_PER_MINUTE: '10000000',
+      RATE_LIMIT_REGISTER_PER_HOUR: '1000000',
       ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}),
     });
     const running = await start(config);
