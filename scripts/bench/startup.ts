@@ -213,7 +213,7 @@ function main() {
         seed,
         now: new Date(),
         suppliers: Math.max(220, Math.round(offerCount / 1.5)),
-        buyers: Math.max(110, Math.round(demandCount / 3)),
+        buyers: Math.max(110, Math.round(demandCount / 100)), // the generator picks a buyer per demand by a scan over all of them
         offers: offerCount,
         demands: demandCount,
       });
