@@ -18,7 +18,7 @@ const EnvSchema = z.object({
   MONGODB_URI: z.string().min(1).optional(),
   FUCHAN_DATA_DIR: z.string().min(1).default('./data'),
   FUCHAN_CACHE_DIR: z.string().min(1).default('./.cache'),
-  FUCHAN_DB_BACKEND: z.enum(['sqlite', 'postgresql']).default('sqlite'),
+  FUCHAN_DB_BACKEND: z.enum(['sqlite', 'postgresql']).default('postgresql'),
   REDIS_URL: z.string().min(1).optional(),
   FUCHAN_DEMO: booleanString.optional(),
   FUCHAN_DEMO_SEED: z.coerce.number().int().default(2020),

@@ -66,7 +66,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ uri: 
   let embedded: EmbeddedDb | null = null;
   let uri = config.mongodbUri;
   if (!uri) {
-    embedded = await startEmbeddedDb({ dataDir: config.dataDir, cacheDir: config.cacheDir, log: (m) => log.info(m) });
+    embedded = await startEmbeddedDb({ dataDir: config.dataDir, cacheDir: config.cacheDir, backend: config.dbBackend, log: (m) => log.info(m) });
     uri = embedded.uri;
   }
   if (mongoose.connection.readyState === 1) return { uri, embedded, connected: false };

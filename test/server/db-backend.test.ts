@@ -127,9 +127,45 @@ describe('embedded database: the PostgreSQL backend', function () {
     expect(fs.existsSync(path.join(dataDir, 'postgres', 'pgdata', 'postmaster.pid'))).to.equal(false);
   });
 
-  it('keeps SQLite as the default backend', () => {
-    expect(dbBackendFromEnv({})).to.equal('sqlite');
+  it('is the default backend; SQLite is chosen by FUCHAN_DB_BACKEND=sqlite', () => {
+    expect(dbBackendFromEnv({})).to.equal('postgresql');
+    expect(dbBackendFromEnv({ FUCHAN_DB_BACKEND: 'sqlite' })).to.equal('sqlite');
     expect(dbBackendFromEnv({ FUCHAN_DB_BACKEND: 'postgresql' })).to.equal('postgresql');
     expect(() => dbBackendFromEnv({ FUCHAN_DB_BACKEND: 'mysql' })).to.throw(/FUCHAN_DB_BACKEND/);
+  });
+});
+
+describe('embedded database: the SQLite backend', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let db: EmbeddedDb | undefined;
+  let conn: mongoose.Connection | undefined;
+  after(async () => {
+    await conn?.close().catch(() => undefined);
+    await db?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores and reads documents, reports duplicate keys as 11000, and stops', async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuchan-sqlite-test-'));
+    db = await startEmbeddedDb({ dataDir, cacheDir: path.resolve('.cache'), backend: 'sqlite' });
+    expect(db.backend).to.equal('sqlite');
+    conn = await mongoose.createConnection(db.uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    const col = conn.collection('backend_probe');
+    await col.insertOne({ _id: 'a' as never, n: 1 });
+    await col.updateOne({ _id: 'a' as never }, { $inc: { n: 10 } });
+    expect((await col.findOne({ _id: 'a' as never }))?.n).to.equal(11);
+    let code: unknown;
+    try {
+      await col.insertOne({ _id: 'a' as never, n: 99 });
+    } catch (err) {
+      code = (err as { code?: unknown }).code;
+    }
+    expect(code).to.equal(11000);
+    await conn.close();
+    conn = undefined;
+    await db.stop();
+    expect(db.pids()).to.deep.equal([]);
+    expect(processesNaming(dataDir)).to.deep.equal([]);
   });
 });
