@@ -42,6 +42,8 @@ export interface MatchDoc {
   buyerAcceptedAt: Date | null;
   supplierAcceptedAt: Date | null;
   history: MatchTransitionDoc[];
+  line?: number;
+  dueAt?: Date | null;
   version: number;
   seq?: number;
   createdAt: Date;
@@ -68,6 +70,8 @@ const matchSchema = new Schema<MatchDoc>(
     buyerAcceptedAt: { type: Date, default: null },
     supplierAcceptedAt: { type: Date, default: null },
     history: { type: [transitionSchema], default: [] },
+    line: { type: Number },
+    dueAt: { type: Date, default: null },
     version: { type: Number, default: 0 },
     /** The Event log position this document reflects (it is a projection of the log). */
     seq: { type: Number, default: 0 },

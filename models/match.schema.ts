@@ -75,6 +75,10 @@ export const MatchSchema = z.object({
   buyerAcceptedAt: z.string().nullable(),
   supplierAcceptedAt: z.string().nullable(),
   history: z.array(MatchTransitionSchema),
+  /** The offer's product line (index in its products) that makes the units. */
+  line: z.number().int().optional(),
+  /** When the units must be made: the demand's deadline less the transit days. */
+  dueAt: z.string().optional(),
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),

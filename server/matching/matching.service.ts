@@ -16,7 +16,7 @@ import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
 import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
 import { explain } from './eligibility';
-import { freeUnits, nearMisses, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
+import { confirmationOverflow, dueFor, lineFree, lineOf, nearMisses, overbookedLines, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
 
 type Side = 'buyer' | 'supplier';
 type Actor = { userId: string | null; role: string };
@@ -70,6 +70,8 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
     buyerAcceptedAt: null,
     supplierAcceptedAt: null,
     history: [],
+    line: p.e.route.line,
+    dueAt: new Date(dueFor(p.demand, p.e)).toISOString(),
     version: 0,
     createdAt: at,
     updatedAt: at,
@@ -112,13 +114,30 @@ function afterReservationChange(tx: Tx, offerId: string, demandId: string) {
   const s = tx.state;
   const ov = s.offerView(offerId, tx.now);
   const dv = s.demandView(demandId, tx.now);
-  if (!ov || freeUnits(s, ov) < 0) withdrawPending(tx, { offerId }, 'the offer has no units left for it', { onlyUnaccepted: true });
+  if (!ov) withdrawPending(tx, { offerId }, 'the offer has no units left for it', { onlyUnaccepted: true });
+  else withdrawOverbooked(tx, offerId);
   if (!dv || uncoveredUnits(s, dv) < 0) withdrawPending(tx, { demandId }, 'the demand is covered', { onlyUnaccepted: true });
   emitOffer(tx, s.offers.get(offerId)!);
   emitDemand(tx, s.demands.get(demandId)!);
   matchDemand(tx, demandId);
   matchOffer(tx, offerId);
 }
+
+/** Withdraws the unaccepted proposals on lines of the offer that can no longer make everything promised on them. */
+function withdrawOverbooked(tx: Tx, offerId: string) {
+  const s = tx.state;
+  const o = s.offers.get(offerId);
+  if (!o) return;
+  const window = { id: o.id, availableFrom: Date.parse(o.availableFrom), availableTo: Date.parse(o.availableTo), products: o.products };
+  const lines = new Set(overbookedLines(s, window, tx.now));
+  if (!lines.size) return;
+  for (const m of s.pendingForOffer(offerId)) {
+    if (m.status === 'proposed' && lines.has(lineOf(s, m).line)) close(tx, m, 'withdrawn', 'its line has no units left by the date they are due');
+  }
+}
+
+const shortDate = (ms: number) => new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const units = (n: number) => Math.floor(n + 1e-6).toLocaleString('en-US');
 
 function sideOf(m: Match, auth: AuthContext): Side {
   if (auth.role === 'buyer' && auth.organizationId === m.buyerOrgId) return 'buyer';
@@ -191,8 +210,18 @@ export class MatchingService {
       const d = this.state.demands.get(m.demandId)!;
       if (o.status === 'withdrawn' || o.status === 'expired') throw AppError.conflict(`The offer is ${o.status}`);
       if (d.status === 'withdrawn' || d.status === 'expired') throw AppError.conflict(`The demand is ${d.status}`);
-      const left = o.totalUnits - o.reservedUnits;
-      if (left < m.units) throw AppError.conflict(`The offer has only ${left} units left`, { remainingUnits: left });
+      // the line must make every confirmed match on it by its due date, this one included
+      const over = confirmationOverflow(this.state, { id: o.id, availableFrom: Date.parse(o.availableFrom), availableTo: Date.parse(o.availableTo) }, m, tx.now);
+      if (over) {
+        const can = units(over.made * over.rate);
+        const promised = units(over.promised * over.rate);
+        throw AppError.conflict(`This line can make ${can} by ${shortDate(over.due)}; ${promised} are already promised`, {
+          line: over.line,
+          dueAt: new Date(over.due).toISOString(),
+          canMake: Math.floor(over.made * over.rate + 1e-6),
+          promised: Math.floor(over.promised * over.rate + 1e-6),
+        });
+      }
       const need = d.quantity - d.confirmedUnits;
       if (need < m.units) throw AppError.conflict(`The demand needs only ${need} more units`, { remainingUnits: need });
       const t = transition(tx, 'confirmed', actor, note);
@@ -287,9 +316,9 @@ export class MatchingService {
         const o = tx.state.offerView(p.offer.id, tx.now);
         const d = tx.state.demandView(p.demand.id, tx.now);
         if (!o || !d) continue;
-        const units = Math.min(p.units, freeUnits(tx.state, o), uncoveredUnits(tx.state, d));
-        if (units < o.minOrderUnits || units <= 0) continue;
-        propose(tx, { ...p, offer: o, demand: d, units }, 'optimizer');
+        const n = Math.min(p.units, lineFree(tx.state, o, d, p.e, tx.now), uncoveredUnits(tx.state, d));
+        if (n < o.minOrderUnits || n <= 0) continue;
+        propose(tx, { ...p, offer: o, demand: d, units: n }, 'optimizer');
         created++;
       }
       return {

@@ -61,13 +61,14 @@ describe('matching through the API', () => {
     expect(split.items.map((m) => m.demandId)).to.have.members([d1.id, d2.id]);
   });
 
-  it('when demands exceed an offer, then the proposals never exceed what it can still deliver', async () => {
-    const o = await post(supplier, 'offers', offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }] })); // 3,000
+  it('when demands exceed what a line makes by their due date, then the proposals never exceed it', async () => {
+    const o = await post(supplier, 'offers', offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }] })); // 3,000 in 30 days
+    // due in 20 days, next door: the line makes 2,000 by then, whatever its window holds after
     for (let i = 0; i < 4; i++) await post(buyer, 'demands', demandInput({ quantity: 1500 }));
     const { items } = await matchesOf(supplier, 'offers', o.id);
-    expect(items.reduce((s, m) => s + m.units, 0)).to.be.at.most(3000);
+    expect(items.reduce((s, m) => s + m.units, 0)).to.equal(2000);
     const offer = await request(t.app).get(`/api/offers/${o.id}`).set(bearer(supplier));
-    expect(offer.body.proposedUnits).to.equal(3000);
+    expect(offer.body.proposedUnits).to.equal(2000);
   });
 
   it('when a garment factory with sewing and heat-sealing posts uniforms, then it is proposed for gowns with its conversion days', async () => {

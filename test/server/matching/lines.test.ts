@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import request from 'supertest';
+import type { Match } from '../../../models/match.schema';
+import { daysBy, fits, maxAddableDays, maxAddableUnits, type Commitment, type LineWindow } from '../../../server/matching/capacity';
+import { DAY_MS } from '../../../server/matching/eligibility';
+import { emitDemand } from '../../../server/matching/matching.service';
+import { newDemand } from '../../../server/postings/postings.service';
+import type { Services } from '../../../server/index';
+import { bearer, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
+import { daysFromNow, offerInput } from '../../fixtures/postings';
+
+/** The definition, checked by brute force: at every due date, what is due by then is no more than what is made. */
+function fitsByDefinition(w: LineWindow, now: number, cs: Commitment[]): boolean {
+  return cs.every((c) => cs.filter((x) => Math.max(x.due, now) <= Math.max(c.due, now)).reduce((n, x) => n + x.days, 0) <= daysBy(w, now, Math.max(c.due, now)) + 1e-9);
+}
+
+describe('production lines: capacity by due date', () => {
+  const NOW = Date.UTC(2026, 11, 1);
+  const arbWindow = fc.record({ from: fc.integer({ min: -10, max: 20 }), len: fc.integer({ min: 1, max: 60 }) }).map(({ from, len }) => ({ from: NOW + from * DAY_MS, to: NOW + (from + len) * DAY_MS }));
+  const arbCommitments = fc.array(fc.record({ days: fc.integer({ min: 1, max: 40 }).map((d) => d / 2), due: fc.integer({ min: -5, max: 70 }).map((d) => NOW + d * DAY_MS) }), { maxLength: 8 });
+
+  it('when commitments are random, then `fits` is exactly the definition: made by every due date covers what is due by it', () => {
+    fc.assert(
+      fc.property(arbWindow, arbCommitments, (w, cs) => {
+        expect(fits(w, NOW, cs)).to.equal(fitsByDefinition(w, NOW, cs));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('when a line that fits is offered one more commitment, then what maxAddable allows fits and one unit more does not', () => {
+    fc.assert(
+      fc.property(arbWindow, arbCommitments, fc.integer({ min: 0, max: 70 }), fc.integer({ min: 1, max: 500 }), (w, cs, dueDay, rate) => {
+        fc.pre(fits(w, NOW, cs));
+        const due = NOW + dueDay * DAY_MS;
+        const units = maxAddableUnits(w, NOW, cs, due, rate);
+        expect(fits(w, NOW, [...cs, { days: units / rate, due }]), 'the allowed amount fits').to.equal(true);
+        expect(fits(w, NOW, [...cs, { days: (units + 1) / rate, due }]), 'one unit more does not').to.equal(false);
+        expect(maxAddableDays(w, NOW, cs, due)).to.be.at.least(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('when a window started in the past, then only the days from now count', () => {
+    const w = { from: Date.UTC(2000, 0, 1), to: NOW + 10 * DAY_MS };
+    expect(daysBy(w, NOW, NOW + 10 * DAY_MS)).to.equal(10);
+  });
+});
+
+/** Proposals the supplier already accepted, more than the line makes (data from before lines were counted). */
+async function overbook(services: Services, offerId: string, line: number, buyers: Account[], units: number, deadline: string): Promise<string[]> {
+  const { ledger } = services;
+  for (const b of buyers) await ledger.ensureOrg(b.user.organization!.id);
+  return ledger.submit((tx) => {
+    const offer = tx.state.offers.get(offerId)!;
+    const category = offer.products[line].category;
+    return buyers.map((b) => {
+      const org = tx.state.orgs.get(b.user.organization!.id)!;
+      const d = newDemand(tx, org, { category: category as never, quantity: units, deadline, deliveryLocation: offer.location, priority: 'normal' });
+      emitDemand(tx, d);
+      const at = new Date(tx.now).toISOString();
+      const m: Match = {
+        id: tx.newId(), demandId: d.id, offerId, buyerOrgId: org.id, supplierOrgId: offer.organizationId, buyerOrgName: org.name,
+        supplierOrgName: offer.organizationName, category, region: d.region, supplierRegion: offer.region, priority: 'normal',
+        units, score: 0.5, explanation: { transitDays: 0 } as Match['explanation'], status: 'accepted_by_supplier', source: 'incremental',
+        buyerAcceptedAt: null, supplierAcceptedAt: at, history: [], line, dueAt: new Date(deadline).toISOString(), version: 0, createdAt: at, updatedAt: at,
+      };
+      tx.emit('match:proposed', { match: m, transition: { status: m.status, actorId: null, actorRole: 'supplier', at } }, { orgIds: [m.buyerOrgId, m.supplierOrgId], region: m.region, categories: [m.category] });
+      return m.id;
+    });
+  });
+}
+
+describe('production lines through the API', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let supplier: Account;
+  beforeEach(async () => {
+    t = await createTestApp();
+    supplier = await register(t.app, 'supplier');
+  });
+
+  it('when an offer has a face-shield line and a food-container line, then the container line lends nothing: proposals and confirmations stop at what the face-shield line makes', async () => {
+    const body = offerInput({
+      products: [{ category: 'face-shield', unitsPerDay: 100 }, { category: 'pp-food-container', unitsPerDay: 100_000 }],
+      capabilities: ['injection-moulding', 'die-cutting'], certifications: ['gb-4806'], availableTo: daysFromNow(30), minOrderUnits: 1,
+    });
+    const o = (await request(t.app).post('/api/offers').set(bearer(supplier)).send(body).expect(201)).body;
+    const buyers = await Promise.all(Array.from({ length: 5 }, () => register(t.app, 'buyer')));
+    // through the planner: five demands of 2,000 face shields, due in 40 days
+    for (const b of buyers) {
+      await request(t.app).post('/api/demands').set(bearer(b)).send({ category: 'face-shield', quantity: 2000, deadline: daysFromNow(40), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'normal' }).expect(201);
+    }
+    const proposed = (await request(t.app).get(`/api/offers/${o.id}/matches`).set(bearer(supplier)).expect(200)).body.items as Match[];
+    expect(proposed.filter((m) => m.category === 'face-shield').reduce((n, m) => n + m.units, 0)).to.equal(3000);
+    expect(proposed.every((m) => m.line === 0 && typeof m.dueAt === 'string')).to.equal(true);
+
+    // and overbooked data from before: only what the line makes is confirmed, the rest is 409 with the reason
+    const more = await Promise.all(Array.from({ length: 5 }, () => register(t.app, 'buyer')));
+    const ids = await overbook(t.services, o.id, 0, more, 2000, daysFromNow(40));
+    const statuses: number[] = [];
+    let reason = '';
+    for (let i = 0; i < ids.length; i++) {
+      const r = await request(t.app).post(`/api/matches/${ids[i]}/accept`).set(bearer(more[i]));
+      statuses.push(r.status);
+      if (r.status === 409) reason ||= r.body.error.message;
+    }
+    expect(statuses).to.deep.equal([200, 409, 409, 409, 409]);
+    expect(reason).to.match(/^This line can make 3,000 by \d+ [A-Z][a-z]{2}; 2,000 are already promised$/);
+  });
+
+  it('when one goggles line of 100 a day is asked for 2,700 units by three buyers within 10 days, then it confirms only what it makes by then', async () => {
+    const o = (await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput({
+      products: [{ category: 'medical-goggles', unitsPerDay: 100 }], capabilities: ['injection-moulding'], certifications: [], availableTo: daysFromNow(60), minOrderUnits: 1,
+    })).expect(201)).body;
+    const buyers = await Promise.all(Array.from({ length: 3 }, () => register(t.app, 'buyer')));
+    const ids = await overbook(t.services, o.id, 0, buyers, 900, daysFromNow(10));
+    const replies = [];
+    for (let i = 0; i < 3; i++) replies.push(await request(t.app).post(`/api/matches/${ids[i]}/accept`).set(bearer(buyers[i])));
+    expect(replies.map((r) => r.status)).to.deep.equal([200, 409, 409]);
+    expect(replies[1].body.error.message).to.match(/^This line can make 1,000 by \d+ [A-Z][a-z]{2}; 900 are already promised$/);
+    expect(replies[1].body.error.details).to.include({ canMake: 1000, promised: 900 });
+
+    // a later due date has room again: the line makes 6,000 by day 60
+    const late = await register(t.app, 'buyer');
+    const d = (await request(t.app).post('/api/demands').set(bearer(late)).send({ category: 'medical-goggles', quantity: 4000, deadline: daysFromNow(50), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'normal' }).expect(201)).body;
+    const m = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(late)).expect(200)).body.items as Match[];
+    // 50 days make 5,000; 900 confirmed and 1,800 still proposed to the others (they may yet be declined) are promised
+    expect(m.reduce((n, x) => n + x.units, 0)).to.be.at.most(5000 - 900);
+    expect(m.reduce((n, x) => n + x.units, 0)).to.be.greaterThan(0);
+  });
+
+  it('when an offer starts in the past, then the elapsed days are no capacity', async () => {
+    const o = (await request(t.app).post('/api/offers').set(bearer(supplier)).send({ ...offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }] }), availableFrom: '2000-01-01T00:00:00.000Z' }).expect(201)).body;
+    expect(o.totalUnits).to.be.at.most(3000);
+  });
+});
