@@ -134,6 +134,8 @@ export function benchEnv(dataDir: string, extra: Record<string, string | undefin
     RATE_LIMIT_READ_PER_MINUTE: '10000000',
     RATE_LIMIT_REGISTER_PER_HOUR: '1000000',
   };
+  // the embedded database's storage: the service's default unless FUCHAN_DB_BACKEND chooses
+  if (process.env.FUCHAN_DB_BACKEND) env.FUCHAN_DB_BACKEND = process.env.FUCHAN_DB_BACKEND;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -343,6 +345,9 @@ export async function waitPort(port: number, timeoutMs: number, child?: Child): 
   }
   throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
 }
+
+/** The embedded database's storage as a phrase for the report ("FerretDB on PostgreSQL"). */
+export const backendName = (backend: string) => `FerretDB on ${backend === 'sqlite' ? 'SQLite' : backend === 'postgresql' ? 'PostgreSQL' : backend}`;
 
 /** A short description of this machine for the report header. */
 export function machineLine(): string {

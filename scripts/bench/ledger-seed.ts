@@ -18,7 +18,7 @@ import { createLogger } from '../../server/logger';
 import { emitDemand, emitOffer } from '../../server/matching/matching.service';
 import { newDemand, newOffer } from '../../server/postings/postings.service';
 import type { ScenarioDemand, ScenarioOffer, ScenarioOrganization } from '../../server/demo/scenario';
-import { benchEnv, onCleanup, scratchMongoUri, tempDir } from './common';
+import { backendName, benchEnv, onCleanup, scratchMongoUri, tempDir } from './common';
 
 export interface BenchDb {
   config: Config;
@@ -45,7 +45,7 @@ export async function openBenchDb(name: string): Promise<BenchDb> {
     config,
     uri,
     dataDir,
-    description: mongoUri ? 'MONGODB_URI (a scratch database, dropped at the end)' : 'embedded FerretDB (SQLite) in a fresh temporary folder',
+    description: mongoUri ? 'MONGODB_URI (a scratch database, dropped at the end)' : `embedded ${backendName(config.dbBackend)} in a fresh temporary folder`,
     usingMongoUri: !!mongoUri,
   };
 }

@@ -44,6 +44,7 @@ import { createLogger } from '../../server/logger';
 import { createServices, start, type Services } from '../../server/index';
 import { buildScenario, type Scenario } from '../../server/demo/scenario';
 import {
+  backendName,
   benchEnv,
   fmt,
   fmtInt,
@@ -186,7 +187,7 @@ async function startTarget(mode: Mode, label: string): Promise<Target> {
   let uri = scratch;
   let stopDb = async () => {};
   if (!uri) {
-    const db = await startEmbeddedDb({ dataDir, cacheDir: path.join(repoRoot, '.cache') });
+    const db = await startEmbeddedDb({ dataDir, cacheDir: path.join(repoRoot, '.cache'), backend: loadConfig(benchEnv(dataDir)).dbBackend });
     uri = db.uri;
     const unregisterDb = onCleanup(`stop the ${label} database`, () => db.stop());
     stopDb = async () => {
@@ -578,7 +579,7 @@ function report() {
   console.log(`Machine: ${machineLine()}.`);
   console.log(
     `Workload: ${fmtInt(socketCount)} sockets per mode (${coordSockets} coordinators over ${COORDINATOR_ACCOUNTS} accounts, ${socketCount - coordSockets} members of ${orgCount} organizations), ` +
-      `${rate} demands/s for ${seconds} s (open loop), seed ${seed}. Database: ${process.env.MONGODB_URI ? 'MONGODB_URI (scratch databases)' : 'embedded FerretDB (SQLite), fresh per mode'}.\n`,
+      `${rate} demands/s for ${seconds} s (open loop), seed ${seed}. Database: ${process.env.MONGODB_URI ? 'MONGODB_URI (scratch databases)' : `embedded ${backendName(loadConfig(benchEnv('.')).dbBackend)}, fresh per mode`}.\n`,
   );
   console.log(
     markdownTable(

@@ -35,6 +35,7 @@ import { OfferModel } from '../../models/offer.model';
 import { loadConfig } from '../../server/config';
 import { start, type Running } from '../../server/index';
 import { MAX_UPDATE_STATEMENTS } from '../../server/ledger/projector';
+import { backendName } from './common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const USAGE = 'usage: npx tsx scripts/bench/load.ts [--seconds 90] [--concurrency 16,64]';
@@ -517,12 +518,13 @@ async function main() {
       RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
       RATE_LIMIT_READ_PER_MINUTE: '10000000',
       RATE_LIMIT_REGISTER_PER_HOUR: '1000000',
+      ...(process.env.FUCHAN_DB_BACKEND ? { FUCHAN_DB_BACKEND: process.env.FUCHAN_DB_BACKEND } : {}),
       ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}),
     });
     const running = await start(config);
     cleanups.push(() => running.stop());
     if (mongodbUri) cleanups.push(async () => void (await mongoose.connection.db?.dropDatabase()));
-    const db = running.embedded ? `embedded FerretDB (SQLite) in ${dataDir}` : 'MONGODB_URI (a throw-away database)';
+    const db = running.embedded ? `embedded ${backendName(running.config.dbBackend)} in ${dataDir}` : 'MONGODB_URI (a throw-away database)';
     console.log(`# Fuchan load: ${opts.concurrency.join(', ')} connections, ${phaseSeconds} s each, against ${db}`);
     console.log(`${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}; service, baseline and autocannon share this process.\n`);
 

@@ -9,9 +9,9 @@ import { DAY_MS } from '../matching/eligibility';
 import { emitDemand, emitOffer, matchDemand, matchOffer, withdrawPending } from '../matching/matching.service';
 import { overbookedLines } from '../matching/planner';
 
-/** Whole days in an availability window (a partial day counts). */
+/** Whole days in an availability window (a partial day counts, but not the few minutes a clock drifts). */
 export function windowDays(from: Date, to: Date): number {
-  return Math.max(0, Math.ceil((to.getTime() - from.getTime()) / DAY_MS - 1e-9));
+  return Math.max(0, Math.ceil((to.getTime() - from.getTime()) / DAY_MS - 1 / 24));
 }
 
 /** An offer's capacity: every product line runs in parallel for the whole window. */
