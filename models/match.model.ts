@@ -44,6 +44,8 @@ export interface MatchDoc {
   history: MatchTransitionDoc[];
   line?: number;
   dueAt?: Date | null;
+  expiresAt?: Date | null;
+  lapsedBy?: 'buyer' | 'supplier' | 'both';
   version: number;
   seq?: number;
   createdAt: Date;
@@ -72,6 +74,8 @@ const matchSchema = new Schema<MatchDoc>(
     history: { type: [transitionSchema], default: [] },
     line: { type: Number },
     dueAt: { type: Date, default: null },
+    expiresAt: { type: Date, default: null },
+    lapsedBy: { type: String, enum: ['buyer', 'supplier', 'both'] },
     version: { type: Number, default: 0 },
     /** The Event log position this document reflects (it is a projection of the log). */
     seq: { type: Number, default: 0 },

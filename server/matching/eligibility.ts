@@ -144,9 +144,12 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
   };
 }
 
-/** Laplace-smoothed share of confirmed matches a supplier delivered: 0.5 with no history. */
-export function reliabilityOf(stats: { confirmed: number; delivered: number; cancelled: number }): number {
-  const settled = stats.delivered + stats.cancelled;
+/**
+ * Laplace-smoothed share of a supplier's settled outcomes that went well: 0.5 with no history. Delivered counts
+ * for; cancelled by the supplier and proposals it let lapse count against.
+ */
+export function reliabilityOf(stats: { confirmed: number; delivered: number; cancelled: number; lapsed?: number }): number {
+  const settled = stats.delivered + stats.cancelled + (stats.lapsed ?? 0);
   return (stats.delivered + 1) / (settled + 2);
 }
 

@@ -15,7 +15,9 @@ import { canSeeMatch } from '../access/policy';
 import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
 import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
-import { explain } from './eligibility';
+import { evaluate, explain } from './eligibility';
+import type { OfferView } from './types';
+import { priorityWeight } from '../../models/common.schema';
 import { confirmationOverflow, dueFor, lineFree, lineOf, nearMisses, overbookedLines, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
 
 type Side = 'buyer' | 'supplier';
@@ -72,6 +74,7 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
     history: [],
     line: p.e.route.line,
     dueAt: new Date(dueFor(p.demand, p.e)).toISOString(),
+    expiresAt: new Date(tx.now + tx.state.settings.proposalTtlMs).toISOString(),
     version: 0,
     createdAt: at,
     updatedAt: at,
@@ -79,9 +82,54 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
   emitMatch(tx, 'match:proposed', m, transition(tx, 'proposed', SYSTEM, source === 'optimizer' ? 'global allocation' : undefined));
 }
 
-/** Proposes matches for a demand that is new, changed or has units free again. */
-export function matchDemand(tx: Tx, demandId: string, source: Match['source'] = 'incremental') {
-  return planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
+/**
+ * Proposes matches for a demand that is new, changed or has units free again. What free capacity cannot
+ * cover, a more urgent demand takes from proposals to less urgent ones that neither side has accepted yet;
+ * those demands are then matched again (each step strictly lower in priority, so it ends).
+ */
+export function matchDemand(tx: Tx, demandId: string, source: Match['source'] = 'incremental'): number {
+  let made = planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
+  const bumped = preempt(tx, demandId, source);
+  made += bumped.made;
+  for (const id of bumped.demands) made += matchDemand(tx, id, source);
+  return made;
+}
+
+function preempt(tx: Tx, demandId: string, source: Match['source']): { made: number; demands: Set<string> } {
+  const s = tx.state;
+  const demands = new Set<string>();
+  let made = 0;
+  const d = s.demandView(demandId, tx.now);
+  if (!d || uncoveredUnits(s, d) <= 0) return { made, demands };
+  const weight = priorityWeight[d.priority];
+  const victims: { m: Match; o: OfferView; e: Extract<ReturnType<typeof evaluate>, { eligible: true }> }[] = [];
+  for (const o of s.offersServing(d.category, tx.now)) {
+    if (s.isDeclined(d.id, o.id) || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
+    const e = evaluate(o, d, tx.now);
+    if (!e.eligible) continue;
+    for (const m of s.pendingForOffer(o.id)) {
+      if (m.status !== 'proposed' || priorityWeight[m.priority as keyof typeof priorityWeight] >= weight) continue;
+      if (lineOf(s, m).line !== e.route.line) continue;
+      victims.push({ m, o, e });
+    }
+  }
+  // the least urgent first, and of those the latest due
+  victims.sort((a, b) => priorityWeight[a.m.priority as keyof typeof priorityWeight] - priorityWeight[b.m.priority as keyof typeof priorityWeight] || lineOf(s, b.m).due - lineOf(s, a.m).due);
+  for (const v of victims) {
+    if (uncoveredUnits(s, d) <= 0) break;
+    const current = s.matches.get(v.m.id);
+    if (!current || current.status !== 'proposed') continue;
+    close(tx, current, 'withdrawn', `a more urgent demand (${d.priority}) took these units`);
+    demands.add(current.demandId);
+    const o = s.offerView(v.o.id, tx.now);
+    if (!o || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
+    const units = Math.min(lineFree(s, o, d, v.e, tx.now), v.e.deliverableUnits, uncoveredUnits(s, d));
+    if (units >= o.minOrderUnits && units > 0) {
+      propose(tx, { offer: o, demand: d, e: v.e, units }, source);
+      made++;
+    }
+  }
+  return { made, demands };
 }
 
 export function matchOffer(tx: Tx, offerId: string) {
@@ -201,7 +249,9 @@ export class MatchingService {
         if (mineAt) return m;
         const status: MatchStatus = side === 'buyer' ? 'accepted_by_buyer' : 'accepted_by_supplier';
         const t = transition(tx, status, actor, note);
-        const next = { ...m, ...stamp, status, version: m.version + 1, updatedAt: at, history: [...m.history, t] };
+        // held for both: the other side has the hold time to answer, or it lapses and the units return
+        const expiresAt = new Date(tx.now + tx.state.settings.holdMs).toISOString();
+        const next = { ...m, ...stamp, status, expiresAt, version: m.version + 1, updatedAt: at, history: [...m.history, t] };
         emitMatch(tx, 'match:updated', next, t);
         tx.remember(idem, { status: 200, kind: 'match', id });
         return next;
@@ -337,11 +387,28 @@ export class MatchingService {
     });
   }
 
-  /** Expires proposals whose demand deadline passed, then the postings past their dates. */
+  /**
+   * Lapses proposals nobody answered in time (and holds the other side let run out), expires proposals whose
+   * demand deadline passed, then the postings past their dates; the units that come free are proposed again.
+   */
   expireStale(): Promise<number> {
     return this.ledger.submit((tx) => {
       const s = tx.state;
       let closed = 0;
+      const replan = { demands: new Set<string>(), offers: new Set<string>() };
+      for (const m of [...s.pendingMatches()]) {
+        if (!m.expiresAt || Date.parse(m.expiresAt) > tx.now) continue;
+        const lapsedBy = m.status === 'accepted_by_buyer' ? 'supplier' : m.status === 'accepted_by_supplier' ? 'buyer' : 'both';
+        const note =
+          lapsedBy === 'both'
+            ? `lapsed: nobody answered within ${Math.round(s.settings.proposalTtlMs / 3_600_000)} hours`
+            : `lapsed: the ${lapsedBy} did not answer within ${Math.round(s.settings.holdMs / 60_000)} minutes of the other side's acceptance`;
+        const t = transition(tx, 'expired', SYSTEM, note);
+        emitMatch(tx, 'match:updated', { ...m, status: 'expired', lapsedBy, version: m.version + 1, updatedAt: t.at, history: [...m.history, t] }, t);
+        replan.demands.add(m.demandId);
+        replan.offers.add(m.offerId);
+        closed++;
+      }
       for (const m of [...s.pendingMatches()]) {
         const d = s.demands.get(m.demandId);
         if (d && Date.parse(d.deadline) <= tx.now) {
@@ -360,6 +427,8 @@ export class MatchingService {
           emitOffer(tx, { ...o, status: 'expired', version: o.version + 1, updatedAt: new Date(tx.now).toISOString() });
         }
       }
+      for (const id of replan.demands) matchDemand(tx, id);
+      for (const id of replan.offers) matchOffer(tx, id);
       return closed;
     });
   }

@@ -137,3 +137,66 @@ describe('production lines through the API', function () {
     expect(o.totalUnits).to.be.at.most(3000);
   });
 });
+
+describe('proposals that follow priority and time', function () {
+  this.timeout(60_000);
+  let now: number;
+  let t: TestApp;
+  let supplier: Account;
+  const gownsDue20 = (priority: string) => ({ category: 'protective-gown', quantity: 2000, deadline: daysFromNow(20), deliveryLocation: { lat: 30.6, lng: 114.3 }, maxPricePerUnit: 20, priority });
+  beforeEach(async () => {
+    now = Date.now();
+    t = await createTestApp({}, { now: () => now });
+    supplier = await register(t.app, 'supplier', { certifications: ['iso-13485'] });
+    // one line of 100 gowns a day: 2,000 by the demands' due date, enough for one of them
+    await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }] })).expect(201);
+  });
+  const matchesOf = async (who: Account, demandId: string) => (await request(t.app).get(`/api/demands/${demandId}/matches`).set(bearer(who)).expect(200)).body.items as Match[];
+
+  it('when a critical demand arrives after a normal one took the only line, then it takes the units of the unaccepted proposal, live, and the normal demand is told why', async () => {
+    const nb = await register(t.app, 'buyer');
+    const cb = await register(t.app, 'buyer');
+    const normal = (await request(t.app).post('/api/demands').set(bearer(nb)).send(gownsDue20('normal')).expect(201)).body;
+    expect((await matchesOf(nb, normal.id)).map((m) => [m.status, m.units])).to.deep.equal([['proposed', 2000]]);
+    const critical = (await request(t.app).post('/api/demands').set(bearer(cb)).send(gownsDue20('critical')).expect(201)).body;
+    expect(critical.proposedUnits).to.equal(2000);
+    const bumped = await matchesOf(nb, normal.id);
+    expect(bumped.map((m) => m.status)).to.deep.equal(['withdrawn']);
+    expect(bumped[0].history.at(-1)!.note).to.match(/more urgent demand \(critical\)/);
+  });
+
+  it('when a proposal one side accepted is not answered within the hold, then it lapses at its time (injected clock) and its units are proposed again', async () => {
+    const a = await register(t.app, 'buyer');
+    const b = await register(t.app, 'buyer');
+    const da = (await request(t.app).post('/api/demands').set(bearer(a)).send(gownsDue20('high')).expect(201)).body;
+    const db = (await request(t.app).post('/api/demands').set(bearer(b)).send(gownsDue20('high')).expect(201)).body;
+    const [m] = await matchesOf(a, da.id);
+    expect(await matchesOf(b, db.id)).to.have.length(0);
+    const held = (await request(t.app).post(`/api/matches/${m.id}/accept`).set(bearer(supplier)).expect(200)).body as Match;
+    expect(Date.parse(held.expiresAt!)).to.equal(now + 30 * 60_000);
+
+    now += 29 * 60_000;
+    await t.services.matching.expireStale();
+    expect((await matchesOf(a, da.id))[0].status).to.equal('accepted_by_supplier');
+
+    now += 2 * 60_000;
+    await t.services.matching.expireStale();
+    const lapsed = (await matchesOf(a, da.id))[0];
+    expect(lapsed).to.include({ status: 'expired', lapsedBy: 'buyer' });
+    expect(lapsed.history.at(-1)!.note).to.match(/the buyer did not answer within 30 minutes/);
+    expect((await matchesOf(b, db.id)).map((x) => [x.status, x.units])).to.deep.equal([['proposed', 2000]]);
+    // the buyer let it lapse: the supplier's record is untouched
+    expect(t.services.ledger.state.orgs.get(supplier.user.organization!.id)!.stats.lapsed).to.equal(0);
+  });
+
+  it('when nobody answers a proposal, then it lapses after the proposal time and counts against the supplier', async () => {
+    const a = await register(t.app, 'buyer');
+    const da = (await request(t.app).post('/api/demands').set(bearer(a)).send(gownsDue20('high')).expect(201)).body;
+    now += 25 * 3_600_000;
+    await t.services.matching.expireStale();
+    const [m] = await matchesOf(a, da.id);
+    expect(m).to.include({ status: 'expired', lapsedBy: 'both' });
+    const stats = t.services.ledger.state.orgs.get(supplier.user.organization!.id)!.stats;
+    expect(stats.lapsed).to.equal(1);
+  });
+});
