@@ -252,3 +252,44 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     solveMs: Math.round((performance.now() - started) * 10) / 10,
   };
 }
+
+/**
+ * Each line's days from today to the end of its window: its output goes to the commitments on it earliest due
+ * first (confirmed before proposed on the same date), in the line's own units; what is left is free. The same
+ * counting as every proposal and confirmation, so the chart and the checks agree.
+ */
+export function lineSchedules(state: LedgerState, offerId: string, now: number, maxDays = 120) {
+  const o = state.offers.get(offerId);
+  if (!o) return [];
+  const from = Math.max(Date.parse(o.availableFrom), now);
+  const to = Date.parse(o.availableTo);
+  const days = Math.min(maxDays, Math.max(0, Math.floor((to - from) / DAY_MS + 1 / 24)));
+  return o.products.map((p, line) => {
+    const items: { days: number; due: number; confirmed: boolean }[] = [];
+    for (const id of state.matchIdsFor(offerId)) {
+      const m = state.matches.get(id);
+      if (!m || !PLANNED.has(m.status)) continue;
+      const l = lineOf(state, m);
+      if (l.line === line) items.push({ days: m.units / l.rate, due: l.due, confirmed: RESERVED.has(m.status) });
+    }
+    items.sort((a, b) => a.due - b.due || Number(b.confirmed) - Number(a.confirmed));
+    let i = 0;
+    const out: { date: string; committed: number; proposed: number; free: number }[] = [];
+    for (let k = 0; k < days; k++) {
+      let cap = 1;
+      let committed = 0;
+      let proposed = 0;
+      while (cap > 1e-9 && i < items.length) {
+        const take = Math.min(cap, items[i].days);
+        if (items[i].confirmed) committed += take;
+        else proposed += take;
+        items[i].days -= take;
+        cap -= take;
+        if (items[i].days <= 1e-9) i++;
+      }
+      const u = (x: number) => Math.round(x * p.unitsPerDay);
+      out.push({ date: new Date(from + k * DAY_MS).toISOString().slice(0, 10), committed: u(committed), proposed: u(proposed), free: u(cap) });
+    }
+    return { line, category: p.category, unitsPerDay: p.unitsPerDay, days: out };
+  });
+}

@@ -7,7 +7,7 @@ import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
 import type { OrgInfo } from '../ledger/state';
 import { DAY_MS } from '../matching/eligibility';
 import { emitDemand, emitOffer, matchDemand, matchOffer, withdrawPending } from '../matching/matching.service';
-import { overbookedLines } from '../matching/planner';
+import { lineSchedules, overbookedLines } from '../matching/planner';
 
 /** Whole days in an availability window (a partial day counts, but not the few minutes a clock drifts). */
 export function windowDays(from: Date, to: Date): number {
@@ -284,6 +284,14 @@ export class PostingsService {
       for (const o of affected) matchOffer(tx, o);
       return tx.state.demandDto(tx.state.demands.get(id)!);
     });
+  }
+
+  /** Each line's days of an offer: committed, proposed and free output (owner or coordinator). */
+  lineSchedules(auth: AuthContext, id: string) {
+    const o = this.state.offers.get(id);
+    if (!o) throw AppError.notFound('Offer');
+    ownerOnly(auth, o.organizationId, 'Offer');
+    return { offerId: id, lines: lineSchedules(this.state, id, this.ledger.now()) };
   }
 
   /** Checks who may see a posting's matches: its owner or a coordinator. @throws AppError not_found */

@@ -200,3 +200,29 @@ describe('proposals that follow priority and time', function () {
     expect(stats.lapsed).to.equal(1);
   });
 });
+
+describe("a line's days", function () {
+  this.timeout(60_000);
+  it('when a line has a confirmed match and a proposal, then its days show committed, proposed and free output earliest due first, adding up to what it makes', async () => {
+    const t = await createTestApp();
+    const supplier = await register(t.app, 'supplier', { certifications: ['iso-13485'] });
+    const o = (await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }], availableTo: daysFromNow(30) })).expect(201)).body;
+    const a = await register(t.app, 'buyer');
+    const b = await register(t.app, 'buyer');
+    const da = (await request(t.app).post('/api/demands').set(bearer(a)).send({ category: 'protective-gown', quantity: 500, deadline: daysFromNow(10), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'high' }).expect(201)).body;
+    await request(t.app).post('/api/demands').set(bearer(b)).send({ category: 'protective-gown', quantity: 700, deadline: daysFromNow(20), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'high' }).expect(201);
+    const [m] = (await request(t.app).get(`/api/demands/${da.id}/matches`).set(bearer(a)).expect(200)).body.items as Match[];
+    await request(t.app).post(`/api/matches/${m.id}/accept`).set(bearer(a)).expect(200);
+    await request(t.app).post(`/api/matches/${m.id}/accept`).set(bearer(supplier)).expect(200);
+    const res = await request(t.app).get(`/api/offers/${o.id}/lines`).set(bearer(supplier)).expect(200);
+    const [line] = res.body.lines as { days: { date: string; committed: number; proposed: number; free: number }[] }[];
+    expect(line.days.length).to.be.within(29, 30);
+    const sum = (k: 'committed' | 'proposed' | 'free') => line.days.reduce((n, d) => n + d[k], 0);
+    expect(sum('committed')).to.equal(500);
+    expect(sum('proposed')).to.equal(700);
+    expect(sum('committed') + sum('proposed') + sum('free')).to.equal(line.days.length * 100);
+    // earliest due first: the confirmed 500 fill the first five days
+    expect(line.days.slice(0, 5).every((d) => d.committed === 100)).to.equal(true);
+    expect((await request(t.app).get(`/api/offers/${o.id}/lines`).set(bearer(await register(t.app, 'supplier')))).status).to.equal(404);
+  });
+});
