@@ -171,6 +171,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       const forced = setTimeout(() => server.closeAllConnections(), 10_000);
       // a connection whose request is still arriving counts as idle: give it a moment before closing idle ones
       await new Promise((r) => setTimeout(r, 300));
+      // and let the event loop read what already arrived (a busy loop, e.g. hashing passwords, leaves requests unread)
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
       server.closeIdleConnections();
       await new Promise<void>((r) => io.close(() => r()));
       await closed;

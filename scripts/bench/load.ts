@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import mongoose from 'mongoose';
 import { DemandModel } from '../../models/demand.model';
+import { EventModel } from '../../models/event.model';
 import { reservingStatuses } from '../../models/match.schema';
 import { MatchModel } from '../../models/match.model';
 import { OfferModel } from '../../models/offer.model';
@@ -521,6 +522,22 @@ async function main() {
       ...(process.env.FUCHAN_DB_BACKEND ? { FUCHAN_DB_BACKEND: process.env.FUCHAN_DB_BACKEND } : {}),
       ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}),
     });
+    if (process.env.BENCH_DEBUG) {
+      // diagnostics only: the Event log append errors the ledger turns into 503 db_unavailable
+      const coll = EventModel.collection as unknown as { insertMany: (...a: unknown[]) => Promise<unknown> };
+      const orig = coll.insertMany.bind(EventModel.collection);
+      const seen = new Map<string, number>();
+      coll.insertMany = async (...a: unknown[]) => {
+        try {
+          return await orig(...a);
+        } catch (err) {
+          const msg = `${(err as { code?: unknown }).code ?? ''} ${(err as Error).message}`.slice(0, 300);
+          seen.set(msg, (seen.get(msg) ?? 0) + 1);
+          if (seen.get(msg) === 1) console.error(`    Event log append failed: ${msg}`);
+          throw err;
+        }
+      };
+    }
     const running = await start(config);
     cleanups.push(() => running.stop());
     if (mongodbUri) cleanups.push(async () => void (await mongoose.connection.db?.dropDatabase()));
