@@ -42,6 +42,10 @@ export interface MatchDoc {
   buyerAcceptedAt: Date | null;
   supplierAcceptedAt: Date | null;
   history: MatchTransitionDoc[];
+  line?: number;
+  dueAt?: Date | null;
+  expiresAt?: Date | null;
+  lapsedBy?: 'buyer' | 'supplier' | 'both';
   version: number;
   seq?: number;
   createdAt: Date;
@@ -68,6 +72,10 @@ const matchSchema = new Schema<MatchDoc>(
     buyerAcceptedAt: { type: Date, default: null },
     supplierAcceptedAt: { type: Date, default: null },
     history: { type: [transitionSchema], default: [] },
+    line: { type: Number },
+    dueAt: { type: Date, default: null },
+    expiresAt: { type: Date, default: null },
+    lapsedBy: { type: String, enum: ['buyer', 'supplier', 'both'] },
     version: { type: Number, default: 0 },
     /** The Event log position this document reflects (it is a projection of the log). */
     seq: { type: Number, default: 0 },

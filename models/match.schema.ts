@@ -75,6 +75,14 @@ export const MatchSchema = z.object({
   buyerAcceptedAt: z.string().nullable(),
   supplierAcceptedAt: z.string().nullable(),
   history: z.array(MatchTransitionSchema),
+  /** The offer's product line (index in its products) that makes the units. */
+  line: z.number().int().optional(),
+  /** When the units must be made: the demand's deadline less the transit days. */
+  dueAt: z.string().optional(),
+  /** A pending proposal lapses at this time unless answered (a hold after one side accepted is shorter). */
+  expiresAt: z.string().optional(),
+  /** For a proposal that lapsed: the side that did not answer (`both` when neither did). */
+  lapsedBy: z.enum(['buyer', 'supplier', 'both']).optional(),
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),

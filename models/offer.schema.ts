@@ -87,3 +87,13 @@ export const PostingListQuerySchema = z.strictObject({
 export type PostingListQuery = z.infer<typeof PostingListQuerySchema>;
 
 export const OfferListSchema = z.object({ items: z.array(OfferSchema), total: z.number(), limit: z.number(), offset: z.number() });
+
+/** One production line's days: what its output is committed to (confirmed matches), proposed for, and what is free. */
+export const LineScheduleSchema = z.object({
+  line: z.number().int(),
+  category: z.string(),
+  unitsPerDay: z.number(),
+  days: z.array(z.object({ date: z.string(), committed: z.number(), proposed: z.number(), free: z.number() })),
+});
+export type LineSchedule = z.infer<typeof LineScheduleSchema>;
+export const LineScheduleListSchema = z.object({ offerId: z.string(), lines: z.array(LineScheduleSchema) });

@@ -16,6 +16,8 @@ const organizationSchema = new Schema(
       confirmed: { type: Number, default: 0 },
       delivered: { type: Number, default: 0 },
       cancelled: { type: Number, default: 0 },
+      /** Proposals the supplier let lapse without an answer. */
+      lapsed: { type: Number, default: 0 },
     },
     /** The Event log position the stats count up to (written by the ledger's projector). */
     statsSeq: { type: Number, default: 0 },

@@ -48,6 +48,7 @@ export function createServices(config: Config, opts: { now?: () => number } = {}
     bcryptRounds: config.bcryptRounds,
   });
   const ledger = new Ledger({ now: opts.now });
+  ledger.state.settings = { holdMs: config.holdMs, proposalTtlMs: config.proposalTtlMs };
   const projector = new Projector(ledger);
   const matching = new MatchingService(ledger);
   const postings = new PostingsService(ledger);

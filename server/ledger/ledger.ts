@@ -144,7 +144,7 @@ export class Ledger {
   }
 
   /** Adds an organization as loaded from its collection (kept as it is if already known). */
-  rememberOrg(o: { _id: unknown; name: string; kind: string; region: string; location?: { lat: number; lng: number } | null; certifications?: string[] | null; stats?: { confirmed?: number | null; delivered?: number | null; cancelled?: number | null } | null; statsSeq?: number | null }): OrgInfo {
+  rememberOrg(o: { _id: unknown; name: string; kind: string; region: string; location?: { lat: number; lng: number } | null; certifications?: string[] | null; stats?: { confirmed?: number | null; delivered?: number | null; cancelled?: number | null; lapsed?: number | null } | null; statsSeq?: number | null }): OrgInfo {
     const id = String(o._id);
     const known = this.state.orgs.get(id);
     if (known) return known;
@@ -155,7 +155,7 @@ export class Ledger {
       region: o.region,
       location: { lat: o.location?.lat ?? 0, lng: o.location?.lng ?? 0 },
       certifications: [...(o.certifications ?? [])],
-      stats: { confirmed: o.stats?.confirmed ?? 0, delivered: o.stats?.delivered ?? 0, cancelled: o.stats?.cancelled ?? 0 },
+      stats: { confirmed: o.stats?.confirmed ?? 0, delivered: o.stats?.delivered ?? 0, cancelled: o.stats?.cancelled ?? 0, lapsed: o.stats?.lapsed ?? 0 },
       statsSeq: o.statsSeq ?? 0,
     };
     this.state.orgs.set(id, info);

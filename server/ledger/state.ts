@@ -14,7 +14,7 @@ export interface OrgInfo {
   region: string;
   location: { lat: number; lng: number };
   certifications: string[];
-  stats: { confirmed: number; delivered: number; cancelled: number };
+  stats: { confirmed: number; delivered: number; cancelled: number; lapsed: number };
   /** The last log position whose outcome the stats count (replay never counts one twice). */
   statsSeq: number;
 }
@@ -63,6 +63,16 @@ function removeFrom(index: Map<string, Set<string>>, key: string, id: string) {
 }
 
 const isPending = (s: MatchStatus) => pendingStatuses.includes(s);
+/** A pair not to propose again: declined, or lapsed unanswered. */
+const isRefusal = (m: Match) => m.status === 'declined' || (m.status === 'expired' && m.lapsedBy !== undefined);
+
+/** How long proposals wait for an answer. */
+export interface LifecycleSettings {
+  /** After one side accepted, the other has this long (ms) before the proposal lapses. */
+  holdMs: number;
+  /** An unanswered proposal lapses after this long (ms). */
+  proposalTtlMs: number;
+}
 
 /**
  * The ledger's state: every offer, demand and match, the organizations matching reads, the indexes the
@@ -94,6 +104,8 @@ export class LedgerState {
   private readonly declined = new Map<string, number>();
   private readonly offerViews = new Map<string, OfferView>();
   private readonly demandViews = new Map<string, DemandView>();
+
+  settings: LifecycleSettings = { holdMs: 30 * 60_000, proposalTtlMs: 24 * 3_600_000 };
 
   /** Undo steps of the open journal, or null when none is open. */
   private journal: (() => void)[] | null = null;
@@ -197,7 +209,7 @@ export class LedgerState {
       this.proposedByOffer.set(prev.offerId, (this.proposedByOffer.get(prev.offerId) ?? 0) - prev.units);
       this.proposedByDemand.set(prev.demandId, (this.proposedByDemand.get(prev.demandId) ?? 0) - prev.units);
     }
-    if (prev?.status === 'declined') this.declined.set(`${prev.demandId}:${prev.offerId}`, (this.declined.get(`${prev.demandId}:${prev.offerId}`) ?? 1) - 1);
+    if (prev && isRefusal(prev)) this.declined.set(`${prev.demandId}:${prev.offerId}`, (this.declined.get(`${prev.demandId}:${prev.offerId}`) ?? 1) - 1);
     if (!m) {
       if (prev) {
         removeFrom(this.matchesByPosting, prev.offerId, id);
@@ -217,7 +229,7 @@ export class LedgerState {
       this.proposedByOffer.set(m.offerId, (this.proposedByOffer.get(m.offerId) ?? 0) + m.units);
       this.proposedByDemand.set(m.demandId, (this.proposedByDemand.get(m.demandId) ?? 0) + m.units);
     }
-    if (m.status === 'declined') this.declined.set(`${m.demandId}:${m.offerId}`, (this.declined.get(`${m.demandId}:${m.offerId}`) ?? 0) + 1);
+    if (isRefusal(m)) this.declined.set(`${m.demandId}:${m.offerId}`, (this.declined.get(`${m.demandId}:${m.offerId}`) ?? 0) + 1);
   }
 
   private put(kind: Entity, id: string, value: Offer | Demand | Match | undefined, seq: number | undefined) {
@@ -293,6 +305,7 @@ export class LedgerState {
     if (next.status === 'confirmed') stats.confirmed += 1;
     else if (next.status === 'delivered') stats.delivered += 1;
     else if (next.status === 'cancelled' && prev && reservingStatuses.includes(prev.status) && t?.actorRole === 'supplier') stats.cancelled += 1;
+    else if (next.status === 'expired' && (next.lapsedBy === 'supplier' || next.lapsedBy === 'both')) stats.lapsed += 1;
     else return;
     this.putOrg({ ...org, stats, statsSeq: seq });
   }

@@ -24,6 +24,8 @@ export interface Reason {
 
 export interface Route {
   mode: 'direct' | 'conversion';
+  /** The product line (index in the offer's products) that makes it: its own, or the one converted. */
+  line: number;
   unitsPerDay: number;
   conversionDays: number;
 }
@@ -50,18 +52,23 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
  * and by the rule's throughput factor.
  */
 export function routeFor(offer: Pick<OfferView, 'products' | 'capabilities' | 'conversionLeadDays'>, category: Category): Route | null {
-  const direct = offer.products.find((p) => p.category === category.id);
-  if (direct) return { mode: 'direct', unitsPerDay: direct.unitsPerDay, conversionDays: 0 };
+  const directLine = offer.products.findIndex((p) => p.category === category.id);
+  if (directLine >= 0) return { mode: 'direct', line: directLine, unitsPerDay: offer.products[directLine].unitsPerDay, conversionDays: 0 };
   const rule = category.conversion;
   if (!rule || !rule.requires.every((c) => offer.capabilities.includes(c))) return null;
+  // the line converted is the factory's largest against its product's reference output
   let scale = 0;
-  for (const p of offer.products) {
+  let line = 0;
+  offer.products.forEach((p, i) => {
     const ref = findCategory(p.category)?.referenceUnitsPerDay ?? p.unitsPerDay;
-    scale = Math.max(scale, p.unitsPerDay / ref);
-  }
+    if (p.unitsPerDay / ref > scale) {
+      scale = p.unitsPerDay / ref;
+      line = i;
+    }
+  });
   const unitsPerDay = Math.max(1, Math.floor(category.referenceUnitsPerDay * Math.min(scale, 10) * rule.throughputFactor));
   const conversionDays = offer.conversionLeadDays > 0 ? offer.conversionLeadDays : rule.days;
-  return { mode: 'conversion', unitsPerDay, conversionDays };
+  return { mode: 'conversion', line, unitsPerDay, conversionDays };
 }
 
 /** Categories an offer can serve, directly or by conversion. */
@@ -137,9 +144,12 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
   };
 }
 
-/** Laplace-smoothed share of confirmed matches a supplier delivered: 0.5 with no history. */
-export function reliabilityOf(stats: { confirmed: number; delivered: number; cancelled: number }): number {
-  const settled = stats.delivered + stats.cancelled;
+/**
+ * Laplace-smoothed share of a supplier's settled outcomes that went well: 0.5 with no history. Delivered counts
+ * for; cancelled by the supplier and proposals it let lapse count against.
+ */
+export function reliabilityOf(stats: { confirmed: number; delivered: number; cancelled: number; lapsed?: number }): number {
+  const settled = stats.delivered + stats.cancelled + (stats.lapsed ?? 0);
   return (stats.delivered + 1) / (settled + 2);
 }
 

@@ -15,8 +15,10 @@ import { canSeeMatch } from '../access/policy';
 import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
 import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
-import { explain } from './eligibility';
-import { freeUnits, nearMisses, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
+import { evaluate, explain } from './eligibility';
+import type { OfferView } from './types';
+import { priorityWeight } from '../../models/common.schema';
+import { confirmationOverflow, dueFor, lineFree, lineOf, nearMisses, overbookedLines, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
 
 type Side = 'buyer' | 'supplier';
 type Actor = { userId: string | null; role: string };
@@ -70,6 +72,9 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
     buyerAcceptedAt: null,
     supplierAcceptedAt: null,
     history: [],
+    line: p.e.route.line,
+    dueAt: new Date(dueFor(p.demand, p.e)).toISOString(),
+    expiresAt: new Date(tx.now + tx.state.settings.proposalTtlMs).toISOString(),
     version: 0,
     createdAt: at,
     updatedAt: at,
@@ -77,9 +82,54 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
   emitMatch(tx, 'match:proposed', m, transition(tx, 'proposed', SYSTEM, source === 'optimizer' ? 'global allocation' : undefined));
 }
 
-/** Proposes matches for a demand that is new, changed or has units free again. */
-export function matchDemand(tx: Tx, demandId: string, source: Match['source'] = 'incremental') {
-  return planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
+/**
+ * Proposes matches for a demand that is new, changed or has units free again. What free capacity cannot
+ * cover, a more urgent demand takes from proposals to less urgent ones that neither side has accepted yet;
+ * those demands are then matched again (each step strictly lower in priority, so it ends).
+ */
+export function matchDemand(tx: Tx, demandId: string, source: Match['source'] = 'incremental'): number {
+  let made = planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
+  const bumped = preempt(tx, demandId, source);
+  made += bumped.made;
+  for (const id of bumped.demands) made += matchDemand(tx, id, source);
+  return made;
+}
+
+function preempt(tx: Tx, demandId: string, source: Match['source']): { made: number; demands: Set<string> } {
+  const s = tx.state;
+  const demands = new Set<string>();
+  let made = 0;
+  const d = s.demandView(demandId, tx.now);
+  if (!d || uncoveredUnits(s, d) <= 0) return { made, demands };
+  const weight = priorityWeight[d.priority];
+  const victims: { m: Match; o: OfferView; e: Extract<ReturnType<typeof evaluate>, { eligible: true }> }[] = [];
+  for (const o of s.offersServing(d.category, tx.now)) {
+    if (s.isDeclined(d.id, o.id) || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
+    const e = evaluate(o, d, tx.now);
+    if (!e.eligible) continue;
+    for (const m of s.pendingForOffer(o.id)) {
+      if (m.status !== 'proposed' || priorityWeight[m.priority as keyof typeof priorityWeight] >= weight) continue;
+      if (lineOf(s, m).line !== e.route.line) continue;
+      victims.push({ m, o, e });
+    }
+  }
+  // the least urgent first, and of those the latest due
+  victims.sort((a, b) => priorityWeight[a.m.priority as keyof typeof priorityWeight] - priorityWeight[b.m.priority as keyof typeof priorityWeight] || lineOf(s, b.m).due - lineOf(s, a.m).due);
+  for (const v of victims) {
+    if (uncoveredUnits(s, d) <= 0) break;
+    const current = s.matches.get(v.m.id);
+    if (!current || current.status !== 'proposed') continue;
+    close(tx, current, 'withdrawn', `a more urgent demand (${d.priority}) took these units`);
+    demands.add(current.demandId);
+    const o = s.offerView(v.o.id, tx.now);
+    if (!o || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
+    const units = Math.min(lineFree(s, o, d, v.e, tx.now), v.e.deliverableUnits, uncoveredUnits(s, d));
+    if (units >= o.minOrderUnits && units > 0) {
+      propose(tx, { offer: o, demand: d, e: v.e, units }, source);
+      made++;
+    }
+  }
+  return { made, demands };
 }
 
 export function matchOffer(tx: Tx, offerId: string) {
@@ -112,13 +162,30 @@ function afterReservationChange(tx: Tx, offerId: string, demandId: string) {
   const s = tx.state;
   const ov = s.offerView(offerId, tx.now);
   const dv = s.demandView(demandId, tx.now);
-  if (!ov || freeUnits(s, ov) < 0) withdrawPending(tx, { offerId }, 'the offer has no units left for it', { onlyUnaccepted: true });
+  if (!ov) withdrawPending(tx, { offerId }, 'the offer has no units left for it', { onlyUnaccepted: true });
+  else withdrawOverbooked(tx, offerId);
   if (!dv || uncoveredUnits(s, dv) < 0) withdrawPending(tx, { demandId }, 'the demand is covered', { onlyUnaccepted: true });
   emitOffer(tx, s.offers.get(offerId)!);
   emitDemand(tx, s.demands.get(demandId)!);
   matchDemand(tx, demandId);
   matchOffer(tx, offerId);
 }
+
+/** Withdraws the unaccepted proposals on lines of the offer that can no longer make everything promised on them. */
+function withdrawOverbooked(tx: Tx, offerId: string) {
+  const s = tx.state;
+  const o = s.offers.get(offerId);
+  if (!o) return;
+  const window = { id: o.id, availableFrom: Date.parse(o.availableFrom), availableTo: Date.parse(o.availableTo), products: o.products };
+  const lines = new Set(overbookedLines(s, window, tx.now));
+  if (!lines.size) return;
+  for (const m of s.pendingForOffer(offerId)) {
+    if (m.status === 'proposed' && lines.has(lineOf(s, m).line)) close(tx, m, 'withdrawn', 'its line has no units left by the date they are due');
+  }
+}
+
+const shortDate = (ms: number) => new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const units = (n: number) => Math.floor(n + 1e-6).toLocaleString('en-US');
 
 function sideOf(m: Match, auth: AuthContext): Side {
   if (auth.role === 'buyer' && auth.organizationId === m.buyerOrgId) return 'buyer';
@@ -182,7 +249,9 @@ export class MatchingService {
         if (mineAt) return m;
         const status: MatchStatus = side === 'buyer' ? 'accepted_by_buyer' : 'accepted_by_supplier';
         const t = transition(tx, status, actor, note);
-        const next = { ...m, ...stamp, status, version: m.version + 1, updatedAt: at, history: [...m.history, t] };
+        // held for both: the other side has the hold time to answer, or it lapses and the units return
+        const expiresAt = new Date(tx.now + tx.state.settings.holdMs).toISOString();
+        const next = { ...m, ...stamp, status, expiresAt, version: m.version + 1, updatedAt: at, history: [...m.history, t] };
         emitMatch(tx, 'match:updated', next, t);
         tx.remember(idem, { status: 200, kind: 'match', id });
         return next;
@@ -191,8 +260,18 @@ export class MatchingService {
       const d = this.state.demands.get(m.demandId)!;
       if (o.status === 'withdrawn' || o.status === 'expired') throw AppError.conflict(`The offer is ${o.status}`);
       if (d.status === 'withdrawn' || d.status === 'expired') throw AppError.conflict(`The demand is ${d.status}`);
-      const left = o.totalUnits - o.reservedUnits;
-      if (left < m.units) throw AppError.conflict(`The offer has only ${left} units left`, { remainingUnits: left });
+      // the line must make every confirmed match on it by its due date, this one included
+      const over = confirmationOverflow(this.state, { id: o.id, availableFrom: Date.parse(o.availableFrom), availableTo: Date.parse(o.availableTo) }, m, tx.now);
+      if (over) {
+        const can = units(over.made * over.rate);
+        const promised = units(over.promised * over.rate);
+        throw AppError.conflict(`This line can make ${can} by ${shortDate(over.due)}; ${promised} are already promised`, {
+          line: over.line,
+          dueAt: new Date(over.due).toISOString(),
+          canMake: Math.floor(over.made * over.rate + 1e-6),
+          promised: Math.floor(over.promised * over.rate + 1e-6),
+        });
+      }
       const need = d.quantity - d.confirmedUnits;
       if (need < m.units) throw AppError.conflict(`The demand needs only ${need} more units`, { remainingUnits: need });
       const t = transition(tx, 'confirmed', actor, note);
@@ -287,9 +366,9 @@ export class MatchingService {
         const o = tx.state.offerView(p.offer.id, tx.now);
         const d = tx.state.demandView(p.demand.id, tx.now);
         if (!o || !d) continue;
-        const units = Math.min(p.units, freeUnits(tx.state, o), uncoveredUnits(tx.state, d));
-        if (units < o.minOrderUnits || units <= 0) continue;
-        propose(tx, { ...p, offer: o, demand: d, units }, 'optimizer');
+        const n = Math.min(p.units, lineFree(tx.state, o, d, p.e, tx.now), uncoveredUnits(tx.state, d));
+        if (n < o.minOrderUnits || n <= 0) continue;
+        propose(tx, { ...p, offer: o, demand: d, units: n }, 'optimizer');
         created++;
       }
       return {
@@ -308,11 +387,28 @@ export class MatchingService {
     });
   }
 
-  /** Expires proposals whose demand deadline passed, then the postings past their dates. */
+  /**
+   * Lapses proposals nobody answered in time (and holds the other side let run out), expires proposals whose
+   * demand deadline passed, then the postings past their dates; the units that come free are proposed again.
+   */
   expireStale(): Promise<number> {
     return this.ledger.submit((tx) => {
       const s = tx.state;
       let closed = 0;
+      const replan = { demands: new Set<string>(), offers: new Set<string>() };
+      for (const m of [...s.pendingMatches()]) {
+        if (!m.expiresAt || Date.parse(m.expiresAt) > tx.now) continue;
+        const lapsedBy = m.status === 'accepted_by_buyer' ? 'supplier' : m.status === 'accepted_by_supplier' ? 'buyer' : 'both';
+        const note =
+          lapsedBy === 'both'
+            ? `lapsed: nobody answered within ${Math.round(s.settings.proposalTtlMs / 3_600_000)} hours`
+            : `lapsed: the ${lapsedBy} did not answer within ${Math.round(s.settings.holdMs / 60_000)} minutes of the other side's acceptance`;
+        const t = transition(tx, 'expired', SYSTEM, note);
+        emitMatch(tx, 'match:updated', { ...m, status: 'expired', lapsedBy, version: m.version + 1, updatedAt: t.at, history: [...m.history, t] }, t);
+        replan.demands.add(m.demandId);
+        replan.offers.add(m.offerId);
+        closed++;
+      }
       for (const m of [...s.pendingMatches()]) {
         const d = s.demands.get(m.demandId);
         if (d && Date.parse(d.deadline) <= tx.now) {
@@ -331,6 +427,8 @@ export class MatchingService {
           emitOffer(tx, { ...o, status: 'expired', version: o.version + 1, updatedAt: new Date(tx.now).toISOString() });
         }
       }
+      for (const id of replan.demands) matchDemand(tx, id);
+      for (const id of replan.offers) matchOffer(tx, id);
       return closed;
     });
   }

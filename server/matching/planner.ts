@@ -1,8 +1,11 @@
 import { priorityWeight } from '../../models/common.schema';
 import type { NearMiss } from '../../models/match.schema';
 import type { LedgerState } from '../ledger/state';
+import { findCategory } from '../../models/catalog';
+import { pendingStatuses, type Match } from '../../models/match.schema';
 import { solveAllocation, type AllocationInstance } from './allocation';
-import { evaluate, explain, unitCost, type Eligibility } from './eligibility';
+import { maxAddableUnits, overflow, type Commitment, type LineWindow } from './capacity';
+import { DAY_MS, evaluate, explain, routeFor, unitCost, type Eligibility } from './eligibility';
 import type { DemandView, OfferView } from './types';
 
 type Eligible = Extract<Eligibility, { eligible: true }>;
@@ -18,9 +21,60 @@ export interface Plan {
 /** At most this many new proposals per posting per change. */
 export const MAX_PROPOSALS_PER_RUN = 8;
 
-/** Units of an offer not yet reserved nor proposed. */
-export function freeUnits(state: LedgerState, o: OfferView) {
-  return o.remainingUnits - state.proposedForOffer(o.id);
+/** Statuses whose units a line still has to make: proposals (for planning) and confirmed, not yet shipped. */
+const PLANNED = new Set<string>([...pendingStatuses, 'confirmed', 'in_production']);
+const RESERVED = new Set<string>(['confirmed', 'in_production']);
+
+export function windowOf(o: Pick<OfferView, 'availableFrom' | 'availableTo'>): LineWindow {
+  return { from: o.availableFrom, to: o.availableTo };
+}
+
+/** The line a match takes units from, its rate there, and when it is due. */
+export function lineOf(state: LedgerState, m: Match): { line: number; rate: number; due: number } {
+  const o = state.offers.get(m.offerId);
+  const d = state.demands.get(m.demandId);
+  const cat = findCategory(m.category);
+  const route = o && cat ? routeFor(o, cat) : null;
+  const line = m.line ?? route?.line ?? 0;
+  const rate = route && route.line === line ? route.unitsPerDay : (o?.products[line]?.unitsPerDay ?? 1);
+  const due = m.dueAt ? Date.parse(m.dueAt) : d ? Date.parse(d.deadline) - (m.explanation?.transitDays ?? 0) * DAY_MS : 0;
+  return { line, rate: Math.max(1, rate), due };
+}
+
+/** The commitments on one line of an offer: proposals and confirmed matches (`planning`), or confirmed only. */
+export function commitmentsOn(state: LedgerState, offerId: string, line: number, which: 'planning' | 'reserved', except?: string): Commitment[] {
+  const keep = which === 'planning' ? PLANNED : RESERVED;
+  const out: Commitment[] = [];
+  for (const id of state.matchIdsFor(offerId)) {
+    const m = state.matches.get(id);
+    if (!m || m.offerId !== offerId || id === except || !keep.has(m.status)) continue;
+    const l = lineOf(state, m);
+    if (l.line === line) out.push({ days: m.units / l.rate, due: l.due });
+  }
+  return out;
+}
+
+/** When units for `demand` must be made: its deadline less the transit days. */
+export function dueFor(d: DemandView, e: Eligible): number {
+  return d.deadline - e.transitDays * DAY_MS;
+}
+
+/** Units the offer's line can still promise to `demand`, by its due date, beside every other commitment on the line. */
+export function lineFree(state: LedgerState, o: OfferView, d: DemandView, e: Eligible, now: number): number {
+  return maxAddableUnits(windowOf(o), now, commitmentsOn(state, o.id, e.route.line, 'planning'), dueFor(d, e), e.route.unitsPerDay);
+}
+
+/** Where the confirmed matches on a line, with one more, would not fit: the first date it could not make them. */
+export function confirmationOverflow(state: LedgerState, o: Pick<OfferView, 'id' | 'availableFrom' | 'availableTo'>, m: Match, now: number) {
+  const l = lineOf(state, m);
+  const commitments = [...commitmentsOn(state, o.id, l.line, 'reserved', m.id), { days: m.units / l.rate, due: l.due }];
+  const over = overflow(windowOf(o), now, commitments);
+  return over ? { ...over, rate: l.rate, line: l.line } : null;
+}
+
+/** Lines of an offer whose planned commitments no longer fit (after a confirmation, an edit, time passing). */
+export function overbookedLines(state: LedgerState, o: Pick<OfferView, 'id' | 'availableFrom' | 'availableTo' | 'products'>, now: number, which: 'planning' | 'reserved' = 'planning'): number[] {
+  return o.products.map((_, i) => i).filter((i) => overflow(windowOf(o), now, commitmentsOn(state, o.id, i, which)) !== null);
 }
 
 /** Units of a demand not yet confirmed nor proposed. */
@@ -39,10 +93,10 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   const candidates: { o: OfferView; e: Eligible; score: number }[] = [];
   for (const o of state.offersServing(d.category, now)) {
     if (taken.has(o.id) || state.isDeclined(d.id, o.id)) continue;
-    const free = freeUnits(state, o);
-    if (free <= 0) continue;
     const e = evaluate(o, d, now);
     if (!e.eligible) continue;
+    const free = lineFree(state, o, d, e, now);
+    if (free <= 0) continue;
     const units = Math.min(free, e.deliverableUnits, uncoveredUnits(state, d));
     if (units < o.minOrderUnits) continue;
     candidates.push({ o, e, score: explain(o, d, e, units, now).score });
@@ -52,7 +106,7 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   for (const c of candidates) {
     const uncovered = uncoveredUnits(state, d);
     if (uncovered <= 0 || made >= MAX_PROPOSALS_PER_RUN) break;
-    const units = Math.min(c.e.deliverableUnits, uncovered, freeUnits(state, c.o));
+    const units = Math.min(c.e.deliverableUnits, uncovered, lineFree(state, c.o, d, c.e, now));
     if (units < c.o.minOrderUnits || units <= 0) continue;
     propose({ offer: c.o, demand: d, e: c.e, units });
     made++;
@@ -63,7 +117,7 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
 /** Proposals for an offer: the most urgent eligible demands first, split over as many as it can serve. */
 export function planForOffer(state: LedgerState, offerId: string, now: number, propose: (p: Plan) => void): number {
   const o = state.offerView(offerId, now);
-  if (!o || freeUnits(state, o) <= 0) return 0;
+  if (!o) return 0;
   const taken = new Set(state.pendingForOffer(o.id).map((m) => m.demandId));
   const candidates: { d: DemandView; e: Eligible; score: number }[] = [];
   for (const d of state.demandsFor(o.id, now)) {
@@ -75,9 +129,8 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
   candidates.sort((a, b) => priorityWeight[b.d.priority] - priorityWeight[a.d.priority] || a.d.deadline - b.d.deadline || b.score - a.score);
   let made = 0;
   for (const c of candidates) {
-    const free = freeUnits(state, o);
-    if (free < o.minOrderUnits || made >= MAX_PROPOSALS_PER_RUN) break;
-    const units = Math.min(free, c.e.deliverableUnits, uncoveredUnits(state, c.d));
+    if (made >= MAX_PROPOSALS_PER_RUN) break;
+    const units = Math.min(lineFree(state, o, c.d, c.e, now), c.e.deliverableUnits, uncoveredUnits(state, c.d));
     if (units < o.minOrderUnits) continue;
     propose({ offer: o, demand: c.d, e: c.e, units });
     made++;
@@ -95,8 +148,8 @@ export function nearMisses(state: LedgerState, demandId: string, now: number, li
     if (e.eligible) {
       if (state.isDeclined(d.id, o.id)) {
         out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [{ code: 'declined', message: 'a proposal between them was declined' }], n: 1 });
-      } else if (freeUnits(state, o) <= 0) {
-        out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [{ code: 'capacity', message: 'all its units are already proposed or reserved' }], n: 1 });
+      } else if (lineFree(state, o, d, e, now) < o.minOrderUnits) {
+        out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [{ code: 'capacity', message: 'its line has no units left by the date they are due: all are already proposed or reserved' }], n: 1 });
       }
       continue;
     }
@@ -198,4 +251,45 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     totalCost: result.totalCost,
     solveMs: Math.round((performance.now() - started) * 10) / 10,
   };
+}
+
+/**
+ * Each line's days from today to the end of its window: its output goes to the commitments on it earliest due
+ * first (confirmed before proposed on the same date), in the line's own units; what is left is free. The same
+ * counting as every proposal and confirmation, so the chart and the checks agree.
+ */
+export function lineSchedules(state: LedgerState, offerId: string, now: number, maxDays = 120) {
+  const o = state.offers.get(offerId);
+  if (!o) return [];
+  const from = Math.max(Date.parse(o.availableFrom), now);
+  const to = Date.parse(o.availableTo);
+  const days = Math.min(maxDays, Math.max(0, Math.floor((to - from) / DAY_MS + 1 / 24)));
+  return o.products.map((p, line) => {
+    const items: { days: number; due: number; confirmed: boolean }[] = [];
+    for (const id of state.matchIdsFor(offerId)) {
+      const m = state.matches.get(id);
+      if (!m || !PLANNED.has(m.status)) continue;
+      const l = lineOf(state, m);
+      if (l.line === line) items.push({ days: m.units / l.rate, due: l.due, confirmed: RESERVED.has(m.status) });
+    }
+    items.sort((a, b) => a.due - b.due || Number(b.confirmed) - Number(a.confirmed));
+    let i = 0;
+    const out: { date: string; committed: number; proposed: number; free: number }[] = [];
+    for (let k = 0; k < days; k++) {
+      let cap = 1;
+      let committed = 0;
+      let proposed = 0;
+      while (cap > 1e-9 && i < items.length) {
+        const take = Math.min(cap, items[i].days);
+        if (items[i].confirmed) committed += take;
+        else proposed += take;
+        items[i].days -= take;
+        cap -= take;
+        if (items[i].days <= 1e-9) i++;
+      }
+      const u = (x: number) => Math.round(x * p.unitsPerDay);
+      out.push({ date: new Date(from + k * DAY_MS).toISOString().slice(0, 10), committed: u(committed), proposed: u(proposed), free: u(cap) });
+    }
+    return { line, category: p.category, unitsPerDay: p.unitsPerDay, days: out };
+  });
 }

@@ -6,6 +6,7 @@ import {
   OfferInputSchema,
   OfferListSchema,
   OfferPatchSchema,
+  LineScheduleListSchema,
   OfferSchema,
   PostingListQuerySchema,
 } from '../../models/offer.schema';
@@ -30,6 +31,12 @@ export function postingsRoutes(registry: OpenAPIRegistry, postings: PostingsServ
     method: 'get', path: '/offers/:id', tag: 'offers', summary: 'Read an offer (owner or coordinator)',
     access: ['supplier', 'coordinator', 'admin'], params: IdParamsSchema, response: OfferSchema,
     handler: ({ auth, params }) => postings.getOffer(auth, params.id),
+  });
+  defineRoute(r, registry, {
+    method: 'get', path: '/offers/:id/lines', tag: 'offers',
+    summary: "Each production line's days: output committed to confirmed matches, proposed, and free (owner or coordinator)",
+    access: ['supplier', 'coordinator', 'admin'], params: IdParamsSchema, response: LineScheduleListSchema,
+    handler: ({ auth, params }) => postings.lineSchedules(auth, params.id),
   });
   defineRoute(r, registry, {
     method: 'patch', path: '/offers/:id', tag: 'offers', summary: 'Change an open offer (re-matched)',

@@ -7,6 +7,7 @@ import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
 import type { OrgInfo } from '../ledger/state';
 import { DAY_MS } from '../matching/eligibility';
 import { emitDemand, emitOffer, matchDemand, matchOffer, withdrawPending } from '../matching/matching.service';
+import { lineSchedules, overbookedLines } from '../matching/planner';
 
 /** Whole days in an availability window (a partial day counts, but not the few minutes a clock drifts). */
 export function windowDays(from: Date, to: Date): number {
@@ -29,7 +30,8 @@ export function newOffer(tx: Tx, org: OrgInfo, input: OfferInput): Offer {
   const from = new Date(input.availableFrom);
   const to = new Date(input.availableTo);
   const at = new Date(tx.now).toISOString();
-  const totalUnits = totalUnitsOf(input.products, from, to);
+  // days already past are no capacity
+  const totalUnits = totalUnitsOf(input.products, new Date(Math.max(from.getTime(), tx.now)), to);
   return {
     id: tx.newId(),
     organizationId: org.id,
@@ -220,13 +222,18 @@ export class PostingsService {
       if (patch.pricePerUnit !== undefined) next.pricePerUnit = patch.pricePerUnit;
       if (patch.conversionLeadDays !== undefined) next.conversionLeadDays = patch.conversionLeadDays;
       if (Date.parse(next.availableTo) <= Date.parse(next.availableFrom)) throw invalid('availableTo', 'availableTo must be after availableFrom');
-      next.totalUnits = totalUnitsOf(next.products, new Date(next.availableFrom), new Date(next.availableTo));
+      next.totalUnits = totalUnitsOf(next.products, new Date(Math.max(Date.parse(next.availableFrom), tx.now)), new Date(next.availableTo));
       if (next.totalUnits < o.reservedUnits) {
         throw AppError.conflict(`Confirmed matches hold ${o.reservedUnits} units; the offer cannot shrink below that`);
       }
       next.status = next.totalUnits > o.reservedUnits ? 'open' : 'fulfilled';
       const affected = withdrawPending(tx, { offerId: id }, 'the offer changed; please review the new terms');
       emitOffer(tx, next);
+      // every line must still make what its confirmed matches are due (the change is undone otherwise)
+      const short = overbookedLines(tx.state, { id, availableFrom: Date.parse(next.availableFrom), availableTo: Date.parse(next.availableTo), products: next.products }, tx.now, 'reserved');
+      if (short.length) {
+        throw AppError.conflict(`Confirmed matches on line ${short.map((i) => i + 1).join(', ')} could no longer be made by their due dates; the offer cannot change that way`);
+      }
       matchOffer(tx, id);
       for (const d of affected) matchDemand(tx, d);
       return tx.state.offerDto(tx.state.offers.get(id)!);
@@ -277,6 +284,14 @@ export class PostingsService {
       for (const o of affected) matchOffer(tx, o);
       return tx.state.demandDto(tx.state.demands.get(id)!);
     });
+  }
+
+  /** Each line's days of an offer: committed, proposed and free output (owner or coordinator). */
+  lineSchedules(auth: AuthContext, id: string) {
+    const o = this.state.offers.get(id);
+    if (!o) throw AppError.notFound('Offer');
+    ownerOnly(auth, o.organizationId, 'Offer');
+    return { offerId: id, lines: lineSchedules(this.state, id, this.ledger.now()) };
   }
 
   /** Checks who may see a posting's matches: its owner or a coordinator. @throws AppError not_found */

@@ -56,6 +56,10 @@ const checks = {
   loggedOut: (b) => expect(b).to.deep.equal({ ok: true }),
   catalog: (b) => expect(b.categories).to.be.an('array').that.is.not.empty,
   theOffer: (b, w) => expect(b).to.deep.include({ id: w.offer.id, organizationId: w.offer.organizationId }),
+  theOfferLines: (b, w) => {
+    expect(b.offerId).to.equal(w.offer.id);
+    expect((b.lines as unknown[]).length).to.be.greaterThan(0);
+  },
   theDemand: (b, w) => expect(b).to.deep.include({ id: w.demand.id, organizationId: w.demand.organizationId }),
   theMatch: (b, w, as) => {
     expect(b).to.deep.include({ id: w.match.id, offerId: w.offer.id, demandId: w.demand.id });
@@ -160,6 +164,7 @@ const routes: RouteCase[] = [
   route('patch',  '/api/offers/:offer',            [401, 401, 401, 401, 200, 404, 403, 403, 403, 403], { returns: 'theOffer', writes: true, body: () => ({ pricePerUnit: 11 }) }),
   route('delete', '/api/offers/:offer',            [401, 401, 401, 401, 200, 404, 403, 403, 403, 403], { returns: 'theOffer', writes: true }),
   route('get',    '/api/offers/:offer/matches',    [401, 401, 401, 401, 200, 404, 403, 403, 200, 200], { returns: 'listsTheMatch' }),
+  route('get',    '/api/offers/:offer/lines',      [401, 401, 401, 401, 200, 404, 403, 403, 200, 200], { returns: 'theOfferLines' }),
 
   route('post',   '/api/demands',                  [401, 401, 401, 401, 403, 403, 201, 201, 403, 403], { returns: 'newOwnPosting', writes: true, body: () => demandInput({ category: 'brake-pad', quantity: 10, requiredCertifications: [] }) }),
   route('get',    '/api/demands',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'visibleDemands' }),

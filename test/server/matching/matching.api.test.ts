@@ -61,13 +61,14 @@ describe('matching through the API', () => {
     expect(split.items.map((m) => m.demandId)).to.have.members([d1.id, d2.id]);
   });
 
-  it('when demands exceed an offer, then the proposals never exceed what it can still deliver', async () => {
-    const o = await post(supplier, 'offers', offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }] })); // 3,000
+  it('when demands exceed what a line makes by their due date, then the proposals never exceed it', async () => {
+    const o = await post(supplier, 'offers', offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }] })); // 3,000 in 30 days
+    // due in 20 days, next door: the line makes 2,000 by then, whatever its window holds after
     for (let i = 0; i < 4; i++) await post(buyer, 'demands', demandInput({ quantity: 1500 }));
     const { items } = await matchesOf(supplier, 'offers', o.id);
-    expect(items.reduce((s, m) => s + m.units, 0)).to.be.at.most(3000);
+    expect(items.reduce((s, m) => s + m.units, 0)).to.equal(2000);
     const offer = await request(t.app).get(`/api/offers/${o.id}`).set(bearer(supplier));
-    expect(offer.body.proposedUnits).to.equal(3000);
+    expect(offer.body.proposedUnits).to.equal(2000);
   });
 
   it('when a garment factory with sewing and heat-sealing posts uniforms, then it is proposed for gowns with its conversion days', async () => {
@@ -213,16 +214,16 @@ describe('matching through the API', () => {
     const coord = await coordinator(t.app, t.services);
     const o = await post(supplier, 'offers', offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }] })); // 3,000
     const normal = await post(buyer, 'demands', demandInput({ quantity: 3000, priority: 'normal', deadline: daysFromNow(40) }));
+    expect((await matchesOf(buyer, 'demands', normal.id)).items.filter((m) => m.status === 'proposed')).to.have.length(1);
     const b2 = await register(t.app, 'buyer');
     const critical = await post(b2, 'demands', demandInput({ quantity: 3000, priority: 'critical', deadline: daysFromNow(40) }));
-    // incremental matching gave the offer to the first demand; the optimum gives it to the critical one
-    expect((await matchesOf(buyer, 'demands', normal.id)).items.filter((m) => m.status === 'proposed')).to.have.length(1);
-    const res = await request(t.app).post('/api/allocations/optimize').set(bearer(coord));
-    expect(res.status).to.equal(200);
-    expect(res.body).to.include({ unitsAllocated: 3000, weightedUnits: 9000, previousWeightedUnits: 3000, proposalsCreated: 1, proposalsWithdrawn: 1 });
+    // live re-planning already gave the offer to the critical demand; the optimum agrees and changes nothing
     const crit = (await matchesOf(b2, 'demands', critical.id)).items.filter((m) => m.status === 'proposed');
     expect(crit).to.have.length(1);
     expect(crit[0]).to.include({ offerId: o.id, units: 3000 });
+    const res = await request(t.app).post('/api/allocations/optimize').set(bearer(coord));
+    expect(res.status).to.equal(200);
+    expect(res.body).to.include({ unitsAllocated: 3000, weightedUnits: 9000, previousWeightedUnits: 9000, proposalsCreated: 0, proposalsWithdrawn: 0 });
     // the replaced proposal stays readable by its parties, with its ids intact
     const replaced = (await matchesOf(buyer, 'demands', normal.id)).items;
     expect(replaced.map((m) => m.status)).to.deep.equal(['withdrawn']);

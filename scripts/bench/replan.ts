@@ -1,0 +1,147 @@
+/**
+ * Live re-planning benchmark: a stream of postings arrives in order (the demo scenario, and a larger generated
+ * one); after each event the standing proposals' priority-weighted units are compared with the offline optimum
+ * at that moment (the same global solver, from scratch) and with first-come greedy (the planner without
+ * priority re-planning), and the time each event takes is recorded.
+ *
+ *   npx tsx scripts/bench/replan.ts [--sizes 330,3000] [--every 1]
+ *
+ * It runs the ledger's state machine itself — the same command functions the service commits, applied to an
+ * in-memory LedgerState — without the database: what it measures is the planning, not storage (bench:load
+ * and bench:match measure the commit path). `--every N` computes the optimum every N events (it is the slow
+ * part); the ratio columns cover the events where it was computed.
+ */
+import mongoose from 'mongoose';
+import { priorityWeight } from '../../models/common.schema';
+import { buildScenario } from '../../server/demo/scenario';
+import type { Tx } from '../../server/ledger/ledger';
+import { LedgerState } from '../../server/ledger/state';
+import { emitDemand, emitOffer, matchDemand, matchOffer, propose } from '../../server/matching/matching.service';
+import { planForDemand, planForOffer, planGlobal } from '../../server/matching/planner';
+import { newDemand, newOffer } from '../../server/postings/postings.service';
+
+function arg(name: string, fallback: string) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+/** A state machine without storage: commands run on a bare LedgerState with growing sequence numbers. */
+function machine(now: number) {
+  const state = new LedgerState();
+  let seq = 0;
+  const tx = (): Tx => ({
+    state,
+    now,
+    newId: () => new mongoose.Types.ObjectId().toHexString(),
+    emit: (type, data) => {
+      seq += 1;
+      state.apply({ seq, type, data: JSON.parse(JSON.stringify(data)) });
+    },
+    replay: () => null,
+    remember: () => undefined,
+  });
+  return { state, tx };
+}
+
+function weightedPending(state: LedgerState): number {
+  let w = 0;
+  for (const m of state.pendingMatches()) w += priorityWeight[m.priority as keyof typeof priorityWeight] * m.units;
+  return w;
+}
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+function run(size: number, every: number) {
+  const now = Date.now();
+  const scale = size / 330;
+  const scenario = buildScenario({
+    seed: 2020,
+    now: new Date(now),
+    suppliers: Math.max(10, Math.round(220 * scale)),
+    buyers: Math.max(5, Math.round(110 * scale)),
+    offers: size,
+    demands: size,
+  });
+  const live = machine(now);
+  const greedy = machine(now);
+  for (const m of [live, greedy]) {
+    scenario.organizations.forEach((o) => {
+      m.state.orgs.set(o.key, { id: o.key, name: o.name, kind: o.role, region: o.region, location: o.location, certifications: o.certifications, stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 });
+    });
+  }
+  // the stream: offers and demands interleaved in the scenario's order
+  const stream: ({ kind: 'offer'; i: number } | { kind: 'demand'; i: number })[] = [];
+  for (let i = 0; i < Math.max(scenario.offers.length, scenario.demands.length); i++) {
+    if (i < scenario.offers.length) stream.push({ kind: 'offer', i });
+    if (i < scenario.demands.length) stream.push({ kind: 'demand', i });
+  }
+  const latencies: number[] = [];
+  const vsOptimum: number[] = [];
+  const greedyVsOptimum: number[] = [];
+  let worst = { ratio: Infinity, event: -1 };
+  stream.forEach((ev, k) => {
+    const t0 = performance.now();
+    {
+      const tx = live.tx();
+      if (ev.kind === 'offer') {
+        const o = scenario.offers[ev.i];
+        const offer = newOffer(tx, live.state.orgs.get(o.orgKey)!, o as never);
+        emitOffer(tx, offer);
+        matchOffer(tx, offer.id);
+      } else {
+        const d = scenario.demands[ev.i];
+        const demand = newDemand(tx, live.state.orgs.get(d.orgKey)!, d as never);
+        emitDemand(tx, demand);
+        matchDemand(tx, demand.id);
+      }
+    }
+    latencies.push(performance.now() - t0);
+    {
+      // first-come greedy: the same planner, without priority re-planning
+      const tx = greedy.tx();
+      if (ev.kind === 'offer') {
+        const o = scenario.offers[ev.i];
+        const offer = newOffer(tx, greedy.state.orgs.get(o.orgKey)!, o as never);
+        emitOffer(tx, offer);
+        planForOffer(greedy.state, offer.id, now, (p) => propose(tx, p, 'incremental'));
+      } else {
+        const d = scenario.demands[ev.i];
+        const demand = newDemand(tx, greedy.state.orgs.get(d.orgKey)!, d as never);
+        emitDemand(tx, demand);
+        planForDemand(greedy.state, demand.id, now, (p) => propose(tx, p, 'incremental'));
+      }
+    }
+    if ((k + 1) % every === 0 || k === stream.length - 1) {
+      const optimum = planGlobal(live.state, now).weightedUnits;
+      if (optimum > 0) {
+        const r = weightedPending(live.state) / optimum;
+        vsOptimum.push(r);
+        greedyVsOptimum.push(weightedPending(greedy.state) / optimum);
+        if (r < worst.ratio) worst = { ratio: r, event: k + 1 };
+      }
+    }
+  });
+  const openPostings = [...live.state.offers.values()].filter((o) => o.status === 'open').length + [...live.state.demands.values()].filter((d) => d.status === 'open').length;
+  return { size, events: stream.length, openPostings, latencies, vsOptimum, greedyVsOptimum, worst };
+}
+
+const sizes = arg('sizes', '330,3000').split(',').map(Number);
+const every = Number(arg('every', '1'));
+console.log(`bench:replan — live re-planning against the offline optimum after every ${every === 1 ? '' : `${every}th `}event (${new Date().toISOString()})`);
+console.log('');
+console.log('| offers + demands | events | open postings at end | p50 ms/event | p99 ms/event | live / optimum: min | mean | greedy / optimum: min | mean | events ≥ 99 % |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const size of sizes) {
+  const r = run(size, every);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const share99 = r.vsOptimum.filter((x) => x >= 0.99).length / Math.max(1, r.vsOptimum.length);
+  console.log(
+    `| ${size} + ${size} | ${r.events} | ${r.openPostings} | ${pct(r.latencies, 50).toFixed(2)} | ${pct(r.latencies, 99).toFixed(2)} | ${(100 * Math.min(...r.vsOptimum)).toFixed(1)} % | ${(100 * mean(r.vsOptimum)).toFixed(1)} % | ${(100 * Math.min(...r.greedyVsOptimum)).toFixed(1)} % | ${(100 * mean(r.greedyVsOptimum)).toFixed(1)} % | ${(100 * share99).toFixed(0)} % |`,
+  );
+}
+console.log('');
+console.log('The optimum is the global solver on the state after each event (offer-level supplies; it does not yet model line-days, so it can overstate what lines can make by their due dates and the ratio is a lower bound).');
