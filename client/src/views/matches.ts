@@ -299,6 +299,7 @@ export function matchList(list: Match[], side: Side, ownerId: string, redraw: ()
             type: 'button',
             class: 'btn btn-link',
             key: `closed:${ownerId}`,
+            testid: 'match-show-closed',
             attrs: { 'aria-expanded': showClosed ? 'true' : 'false' },
             onclick: () => {
               if (showClosed) closedOpen.delete(ownerId);
