@@ -2,7 +2,7 @@ import type { AuthResponse, LoginInput, RegisterInput, User } from '../../models
 import type { Demand, DemandInput } from '../../models/demand.schema';
 import type { Match, MatchPatch, NearMiss } from '../../models/match.schema';
 import type { Coverage, OptimizeSummary } from '../../models/metrics.schema';
-import type { Offer, OfferInput, OfferPatch } from '../../models/offer.schema';
+import type { LineSchedule, Offer, OfferInput, OfferPatch } from '../../models/offer.schema';
 
 /** One per-field problem from a 400 reply. */
 export interface FieldDetail {
@@ -29,6 +29,12 @@ export interface Page<T> {
   total: number;
   limit: number;
   offset: number;
+}
+
+/** Each production line's days of an offer (`LineScheduleListSchema`). */
+export interface LineScheduleList {
+  offerId: string;
+  lines: LineSchedule[];
 }
 
 export interface MatchList {
@@ -104,6 +110,7 @@ export const api = {
   updateOffer: (id: string, body: OfferPatch) => request<Offer>('PATCH', `/offers/${id}`, body),
   withdrawOffer: (id: string) => request<Offer>('DELETE', `/offers/${id}`),
   offerMatches: (id: string) => request<MatchList>('GET', `/offers/${id}/matches`),
+  offerLines: (id: string) => request<LineScheduleList>('GET', `/offers/${id}/lines`),
 
   listDemands: (p: { category?: string; region?: string; status?: string; limit?: number; offset?: number } = {}) =>
     request<Page<Demand>>('GET', `/demands${q(p)}`),

@@ -65,3 +65,52 @@ export function createCoverageChart(host: HTMLElement): CoverageChart {
     },
   };
 }
+
+export interface DayChart {
+  update(days: string[], series: StackSeries[], format: (n: number) => string): void;
+  dispose(): void;
+}
+
+/** A vertical stacked bar chart, one bar per day (a production line's output over time); resizes with its container. */
+export function createDayChart(host: HTMLElement): DayChart {
+  const chart = echarts.init(host, undefined, { renderer: 'canvas' });
+  const ro = new ResizeObserver(() => chart.resize());
+  ro.observe(host);
+  return {
+    update(days, series, format) {
+      const option: Option = {
+        animationDuration: 300,
+        textStyle: { fontFamily: FONT },
+        grid: { left: 4, right: 8, top: 30, bottom: 4, containLabel: true },
+        legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 12 } },
+        tooltip: {
+          trigger: 'axis',
+          axisPointer: { type: 'shadow' },
+          valueFormatter: (v) => format(Number(v)),
+        },
+        xAxis: {
+          type: 'category',
+          data: days,
+          axisLabel: { fontSize: 11, hideOverlap: true },
+          axisTick: { show: false },
+        },
+        yAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v), fontSize: 11 }, splitLine: { lineStyle: { color: '#eee' } } },
+        series: series.map((s) => ({
+          type: 'bar',
+          name: s.name,
+          stack: 'day',
+          data: s.values,
+          itemStyle: { color: s.color },
+          barMaxWidth: 22,
+          barCategoryGap: '20%',
+          emphasis: { focus: 'series' },
+        })),
+      };
+      chart.setOption(option, { notMerge: true });
+    },
+    dispose() {
+      ro.disconnect();
+      chart.dispose();
+    },
+  };
+}

@@ -200,6 +200,31 @@ const en = {
   'match.closed': 'Closed',
   'match.showClosed': 'Show {n} closed',
   'match.hideClosed': 'Hide closed',
+  'match.due': 'Units due {date}',
+  'match.answerBy': 'Answer by {time}',
+  'match.reason': 'Reason: {reason}',
+  'match.lapsed.buyer': 'The buyer did not answer in time',
+  'match.lapsed.supplier': 'The supplier did not answer in time',
+  'match.lapsed.both': 'Neither side answered in time',
+  'note.side.buyer': 'buyer',
+  'note.side.supplier': 'supplier',
+  'note.moreUrgent': 'a more urgent demand ({priority}) took these units',
+  'note.lapsedHold': "lapsed: the {side} did not answer within {n} minutes of the other side's acceptance",
+  'note.lapsedNobody': 'lapsed: nobody answered within {n} hours',
+  'note.lineFull': 'its line has no units left by the date they are due',
+  'note.offerChanged': 'the offer changed; please review the new terms',
+  'note.demandChanged': 'the demand changed; please review the new terms',
+  'note.offerNoUnits': 'the offer has no units left for it',
+  'note.demandCovered': 'the demand is covered',
+  'note.globalAllocation': 'replaced by the global allocation',
+  'note.deadlinePassed': 'the deadline passed',
+  'note.offerExpired': 'the offer expired',
+  'note.offerWithdrawn': 'the offer was withdrawn',
+  'note.demandWithdrawn': 'the demand was withdrawn',
+  'line.title': 'Daily output by line',
+  'line.name': '{product} line · {perDay}',
+  'line.chartAria': 'Daily output of the {product} line from {from} to {to}: {committed} committed, {proposed} proposed, {free} free',
+  'line.empty': 'No production days in this offer window.',
 
   'part.capability': 'Capability',
   'part.coverage': 'Coverage',
@@ -455,6 +480,31 @@ const zh: Record<Key, string> = {
   'match.closed': '已关闭',
   'match.showClosed': '显示 {n} 条已关闭记录',
   'match.hideClosed': '隐藏已关闭记录',
+  'match.due': '需于 {date} 前生产完成',
+  'match.answerBy': '请于 {time} 前答复',
+  'match.reason': '原因：{reason}',
+  'match.lapsed.buyer': '需求方未按时答复',
+  'match.lapsed.supplier': '供应方未按时答复',
+  'match.lapsed.both': '双方均未按时答复',
+  'note.side.buyer': '需求方',
+  'note.side.supplier': '供应方',
+  'note.moreUrgent': '更紧急的需求（{priority}）占用了这批产能',
+  'note.lapsedHold': '已失效：对方接受后，{side}未在 {n} 分钟内答复',
+  'note.lapsedNobody': '已失效：双方均未在 {n} 小时内答复',
+  'note.lineFull': '该产线在交付截止日前已无剩余产能',
+  'note.offerChanged': '产能信息已变更，请查看新的条件',
+  'note.demandChanged': '需求信息已变更，请查看新的条件',
+  'note.offerNoUnits': '该产能已无剩余数量',
+  'note.demandCovered': '该需求已满足',
+  'note.globalAllocation': '已被全局调配方案替代',
+  'note.deadlinePassed': '已过需求截止日期',
+  'note.offerExpired': '该产能已过期',
+  'note.offerWithdrawn': '该产能已撤回',
+  'note.demandWithdrawn': '该需求已撤回',
+  'line.title': '各产线每日产量',
+  'line.name': '{product}产线 · {perDay}',
+  'line.chartAria': '{product}产线 {from} 至 {to} 的每日产量：已确认 {committed}，待确认 {proposed}，可用 {free}',
+  'line.empty': '该供货期内没有可生产的日期。',
 
   'part.capability': '工艺匹配',
   'part.coverage': '需求覆盖',
@@ -611,6 +661,31 @@ export function fmtDate(iso: string | number | Date): string {
 /** A time of day with seconds, for the live feed. */
 export function fmtTime(iso: string | number | Date): string {
   return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+}
+
+/** A time of day, "14:30", in the viewer's time zone. */
+export function fmtClock(iso: string | number | Date): string {
+  return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}
+
+/** A day and time, "Dec 6, 14:30" / "12月6日 14:30", in the viewer's time zone. */
+export function fmtDayTime(iso: string | number | Date): string {
+  return new Intl.DateTimeFormat(locale(), { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}
+
+/** A short day for chart axes: "12/6". */
+export function fmtShortDay(iso: string | number | Date): string {
+  return new Intl.DateTimeFormat(locale(), { month: 'numeric', day: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+}
+
+/** A calendar day given as 'YYYY-MM-DD', in the medium style (the day itself, whatever the time zone). */
+export function fmtIsoDay(day: string): string {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(day));
+}
+
+/** A full date and time with the time zone, for tooltips. */
+export function fmtFullTime(iso: string | number | Date): string {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso));
 }
 
 /** "in 5 days" / "5天后" */

@@ -100,6 +100,8 @@ export class Live {
   }
 
   private onLive(event: LoggedEvent) {
+    // a live event was stamped just now by the server: its time tells the server's clock
+    this.store.noteServerTime(event.payload.at);
     if (this.syncing) {
       this.buffered.push(event);
       return;

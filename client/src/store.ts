@@ -41,6 +41,8 @@ export class Store {
   coverage: Coverage | null = null;
   feed: FeedEntry[] = [];
   conn: ConnState = 'connecting';
+  /** Server clock minus this browser's, estimated from the times of live events (0 until one arrives). */
+  clockOffset = 0;
   /** Seqs already in the feed: a replayed event never adds a second line. */
   private feedSeqs = new Set<number>();
   private listeners = new Set<(topics: Set<Topic>) => void>();
@@ -85,6 +87,17 @@ export class Store {
   setUser(user: User | null) {
     this.user = user;
     this.changed('user');
+  }
+
+  /** Notes the server's time of an event that just arrived, so relative times follow the server's clock. */
+  noteServerTime(at: string) {
+    const t = Date.parse(at);
+    if (Number.isFinite(t)) this.clockOffset = t - Date.now();
+  }
+
+  /** Now, by the server's clock as far as this client can tell. */
+  now(): number {
+    return Date.now() + this.clockOffset;
   }
 
   setConn(state: ConnState) {

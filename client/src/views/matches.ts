@@ -2,7 +2,7 @@ import type { Match, NearMiss, ScoreParts } from '../../../models/match.schema';
 import { api, ApiError } from '../api';
 import { h } from '../dom';
 import { errorText } from '../forms';
-import { categoryName, fmtDate, fmtDays, fmtKm, fmtMoney, fmtPct, fmtUnits, lang, t, type Key } from '../i18n';
+import { categoryName, fmtClock, fmtDate, fmtDayTime, fmtDays, fmtFullTime, fmtKm, fmtMoney, fmtPct, fmtRelative, fmtUnits, lang, t, type Key } from '../i18n';
 import { isPending, store } from '../store';
 
 const partOrder: (keyof ScoreParts)[] = ['capability', 'coverage', 'distance', 'leadTime', 'price', 'reliability'];
@@ -58,6 +58,97 @@ export function explanation(m: Match): HTMLElement {
         h('span', { class: 'part-text' }, text.get(part) ?? ''),
       );
     }),
+  );
+}
+
+/** The server's notes this client can say in the UI language: pattern -> key and parameters. */
+const knownNotes: [RegExp, Key, (m: RegExpMatchArray) => Record<string, string>][] = [
+  [/^a more urgent demand \((\w+)\) took these units$/, 'note.moreUrgent', (m) => ({ priority: priorityName(m[1]) })],
+  [/^lapsed: the (buyer|supplier) did not answer within (\d+) minutes of the other side's acceptance$/, 'note.lapsedHold', (m) => ({ side: t(`note.side.${m[1]}` as Key), n: m[2] })],
+  [/^lapsed: nobody answered within (\d+) hours$/, 'note.lapsedNobody', (m) => ({ n: m[1] })],
+  [/^its line has no units left by the date they are due$/, 'note.lineFull', () => ({})],
+  [/^the offer changed; please review the new terms$/, 'note.offerChanged', () => ({})],
+  [/^the demand changed; please review the new terms$/, 'note.demandChanged', () => ({})],
+  [/^the offer has no units left for it$/, 'note.offerNoUnits', () => ({})],
+  [/^the demand is covered$/, 'note.demandCovered', () => ({})],
+  [/^replaced by the global allocation$/, 'note.globalAllocation', () => ({})],
+  [/^the deadline passed$/, 'note.deadlinePassed', () => ({})],
+  [/^the offer expired$/, 'note.offerExpired', () => ({})],
+  [/^the offer was withdrawn$/, 'note.offerWithdrawn', () => ({})],
+  [/^the demand was withdrawn$/, 'note.demandWithdrawn', () => ({})],
+];
+
+function priorityName(p: string): string {
+  const key = `priority.${p}` as Key;
+  const s = t(key);
+  return s === key ? p : s.toLowerCase();
+}
+
+/** A server note in the UI language, or null when it is not one this client knows (then shown as sent). */
+export function translateNote(note: string): string | null {
+  for (const [re, key, params] of knownNotes) {
+    const m = note.trim().match(re);
+    if (m) return t(key, params(m));
+  }
+  return null;
+}
+
+/** Why a withdrawn or expired match closed: the note of the transition that closed it, in words. */
+function closedReason(m: Match): HTMLElement | null {
+  if (m.status !== 'withdrawn' && m.status !== 'expired') return null;
+  const last = [...m.history].reverse().find((x) => x.status === m.status) ?? m.history[m.history.length - 1];
+  const note = last?.note?.trim();
+  const known = note ? translateNote(note) : null;
+  const text = known ?? note ?? (m.lapsedBy ? t(`match.lapsed.${m.lapsedBy}` as Key) : null);
+  if (!text) return null;
+  return h(
+    'p',
+    { class: 'match-reason', testid: 'match-reason', dataset: { note: note ?? '', known: known ? 'true' : 'false' } },
+    known || !note ? t('match.reason', { reason: text }) : [t('match.reason', { reason: '' }), h('span', { dataset: { i18nExempt: '' } }, note)],
+  );
+}
+
+/** A relative time that keeps itself current (see `refreshRelativeTimes`). */
+function relTime(iso: string): HTMLElement {
+  return h('span', { class: 'rel', dataset: { relAt: iso } }, fmtRelative(iso, store.now()));
+}
+
+/** Redraws every relative time on the page ("in 25 minutes") without redrawing the cards. */
+export function refreshRelativeTimes(root: ParentNode = document) {
+  for (const el of root.querySelectorAll<HTMLElement>('[data-rel-at]')) el.textContent = fmtRelative(el.dataset.relAt!, store.now());
+}
+setInterval(() => refreshRelativeTimes(), 30_000);
+
+/** When the units are due and, for an open proposal, by when to answer; in the viewer's language and time zone. */
+function timeLine(m: Match): HTMLElement | null {
+  const due = m.dueAt && !['withdrawn', 'expired', 'declined', 'cancelled', 'delivered'].includes(m.status) ? m.dueAt : null;
+  const answer = m.expiresAt && isPending(m) ? m.expiresAt : null;
+  if (!due && !answer) return null;
+  const now = store.now();
+  const sameDay = answer ? new Date(answer).toDateString() === new Date(now).toDateString() : false;
+  return h(
+    'p',
+    { class: 'match-times' },
+    due
+      ? h(
+          'span',
+          { class: 'due', testid: 'match-due', dataset: { dueAt: due }, attrs: { title: fmtFullTime(due) } },
+          t('match.due', { date: fmtDate(due) }),
+          ' (',
+          relTime(due),
+          ')',
+        )
+      : null,
+    answer
+      ? h(
+          'span',
+          { class: { 'answer-by': true, soon: Date.parse(answer) - now < 3_600_000 }, testid: 'match-answer-by', dataset: { expiresAt: answer }, attrs: { title: fmtFullTime(answer) } },
+          t('match.answerBy', { time: sameDay ? fmtClock(answer) : fmtDayTime(answer) }),
+          ' (',
+          relTime(answer),
+          ')',
+        )
+      : null,
   );
 }
 
@@ -135,6 +226,8 @@ export function matchCard(m: Match, side: Side, redraw: () => void): HTMLElement
       h('div', { class: 'match-meta' }, statusBadge(m), scoreChip(m.score)),
     ),
     h('div', { class: 'match-units', testid: 'match-units' }, fmtUnits(m.units, m.category), ' · ', categoryName(m.category)),
+    timeLine(m),
+    closedReason(m),
     details,
     actions.length || waiting
       ? h(
@@ -206,6 +299,7 @@ export function matchList(list: Match[], side: Side, ownerId: string, redraw: ()
             type: 'button',
             class: 'btn btn-link',
             key: `closed:${ownerId}`,
+            testid: 'match-show-closed',
             attrs: { 'aria-expanded': showClosed ? 'true' : 'false' },
             onclick: () => {
               if (showClosed) closedOpen.delete(ownerId);

@@ -1,6 +1,7 @@
 import { catalog, findCategory } from '../../../models/catalog';
 import { OfferInputSchema, OfferPatchSchema, type Offer, type OfferInput, type OfferPatch } from '../../../models/offer.schema';
-import { api, ApiError } from '../api';
+import { api, ApiError, type LineScheduleList } from '../api';
+import type { DayChart } from '../charts';
 import { h, replace } from '../dom';
 import {
   checkboxGroup,
@@ -14,7 +15,7 @@ import {
   serverErrors,
   zodErrors,
 } from '../forms';
-import { byLabel, capabilityName, categoryName, certificationName, fmtDate, fmtInt, fmtMoney, fmtUnits, lang, t, type Key } from '../i18n';
+import { byLabel, capabilityName, categoryName, certificationName, fmtCompact, fmtDate, fmtInt, fmtIsoDay, fmtMoney, fmtShortDay, fmtUnits, lang, t, type Key } from '../i18n';
 import { proposedUnitsOf, store, type Topic } from '../store';
 import { matchList } from './matches';
 import type { Live } from '../live';
@@ -85,6 +86,132 @@ export function stackBar(
   );
 }
 
+/** Colors of the parts of a day's output, as in the capacity bars. */
+const lineSeries = [
+  { key: 'committed', label: 'offer.committed', color: '#43a047' },
+  { key: 'proposed', label: 'offer.proposed', color: '#f9a825' },
+  { key: 'free', label: 'offer.free', color: '#cfd8dc' },
+] as const;
+
+/** Waits this long after the last change of an offer's matches before asking for its lines again. */
+const LINES_DEBOUNCE_MS = 400;
+
+/**
+ * One offer's per-line charts of each day's output (committed, proposed, free). The element lives as long
+ * as the workspace: the offer card is redrawn around it, so the charts are not rebuilt on every change.
+ */
+class LinePanel {
+  readonly el: HTMLElement;
+  private charts: DayChart[] = [];
+  private data: LineScheduleList | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private inflight = false;
+  private again = false;
+  /** What the offer and its matches looked like when the lines were last asked for. */
+  sig = '';
+
+  constructor(
+    readonly offerId: string,
+    private readonly charting: () => Promise<typeof import('../charts')>,
+  ) {
+    this.el = h('section', { class: 'lines', testid: 'offer-lines', dataset: { offerId, state: 'loading' } });
+  }
+
+  /** Asks for the lines again after the changes settle. */
+  refreshSoon(delay = LINES_DEBOUNCE_MS) {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.load();
+    }, delay);
+  }
+
+  async load() {
+    if (this.inflight) {
+      this.again = true;
+      return;
+    }
+    this.inflight = true;
+    try {
+      this.data = await api.offerLines(this.offerId);
+      await this.draw();
+    } catch (e) {
+      this.el.dataset.state = 'error';
+      replace(this.el, h('h4', { class: 'sub' }, t('line.title')), h('p', { class: 'form-error' }, errorText(e)));
+    } finally {
+      this.inflight = false;
+      if (this.again) {
+        this.again = false;
+        this.refreshSoon(0);
+      }
+    }
+  }
+
+  /** Draws the charts from the last data, in the UI language. */
+  async draw() {
+    const data = this.data;
+    if (!data) return;
+    const mod = await this.charting();
+    this.disposeCharts();
+    const blocks = data.lines.map((line) => {
+      const sums = { committed: 0, proposed: 0, free: 0 };
+      for (const d of line.days) for (const k of ['committed', 'proposed', 'free'] as const) sums[k] += d[k];
+      const from = line.days[0]?.date;
+      const to = line.days[line.days.length - 1]?.date;
+      const product = categoryName(line.category);
+      const host = h('div', {
+        class: 'chart day-chart',
+        testid: 'line-chart-canvas',
+        attrs: {
+          role: 'img',
+          'aria-label': from
+            ? t('line.chartAria', { product, from: fmtIsoDay(from), to: fmtIsoDay(to!), committed: fmtInt(sums.committed), proposed: fmtInt(sums.proposed), free: fmtInt(sums.free) })
+            : t('line.empty'),
+        },
+      });
+      const block = h(
+        'div',
+        {
+          class: 'line-block',
+          testid: 'line-chart',
+          dataset: {
+            line: line.line,
+            category: line.category,
+            days: line.days.length,
+            series: lineSeries.map((s) => s.key).join(','),
+            legend: lineSeries.map((s) => t(s.label)).join('|'),
+            ...sums,
+          },
+        },
+        h('p', { class: 'line-name' }, t('line.name', { product, perDay: t('common.perDay', { n: fmtUnits(line.unitsPerDay, line.category) }) })),
+        line.days.length ? host : h('p', { class: 'empty' }, t('line.empty')),
+      );
+      return { line, host, block };
+    });
+    replace(this.el, h('h4', { class: 'sub' }, t('line.title')), blocks.map((b) => b.block));
+    this.el.dataset.state = 'ready';
+    for (const { line, host } of blocks) {
+      if (!line.days.length) continue;
+      const chart = mod.createDayChart(host);
+      chart.update(
+        line.days.map((d) => fmtShortDay(d.date)),
+        lineSeries.map((s) => ({ name: t(s.label), color: s.color, values: line.days.map((d) => d[s.key]) })),
+        fmtCompact,
+      );
+      this.charts.push(chart);
+    }
+  }
+
+  private disposeCharts() {
+    for (const c of this.charts.splice(0)) c.dispose();
+  }
+
+  dispose() {
+    if (this.timer) clearTimeout(this.timer);
+    this.disposeCharts();
+  }
+}
+
 /** The supplier workspace: post and edit capacity, see committed / proposed / free units, act on proposals. */
 export function supplierView(live: Live): Workspace {
   const el = h('main', { class: 'workspace supplier', id: 'main', testid: 'supplier-workspace' });
@@ -93,6 +220,49 @@ export function supplierView(live: Live): Workspace {
   let draft = freshDraft();
   let formOpen = false;
   let loaded = false;
+  const panels = new Map<string, LinePanel>();
+  // echarts is loaded only when there is a chart to draw
+  let chartsModule: Promise<typeof import('../charts')> | null = null;
+  const charting = () => (chartsModule ??= import('../charts'));
+
+  /** The line charts of an offer still taking orders (created and loaded the first time). */
+  function panelOf(o: Offer): LinePanel | null {
+    if (o.status === 'withdrawn' || o.status === 'expired') {
+      panels.get(o.id)?.dispose();
+      panels.delete(o.id);
+      return null;
+    }
+    let p = panels.get(o.id);
+    if (!p) {
+      p = new LinePanel(o.id, charting);
+      p.sig = signature(o);
+      panels.set(o.id, p);
+      p.refreshSoon(0);
+    }
+    return p;
+  }
+
+  /** What a change of the offer or of its matches would change in its lines. */
+  function signature(o: Offer): string {
+    const ms = store
+      .matchesOfOffer(o.id)
+      .map((m) => `${m.id}:${m.version}:${m.status}`)
+      .sort()
+      .join(',');
+    return `${o.version}|${ms}`;
+  }
+
+  /** Asks again (debounced) for the lines of every offer whose matches changed. */
+  function refreshChangedLines() {
+    for (const [id, p] of panels) {
+      const o = store.offers.get(id);
+      if (!o) continue;
+      const sig = signature(o);
+      if (sig === p.sig) continue;
+      p.sig = sig;
+      p.refreshSoon();
+    }
+  }
 
   function renderForm() {
     const errors = new ErrorSlots();
@@ -360,6 +530,7 @@ export function supplierView(live: Live): Workspace {
         o.totalUnits,
         'offer-capacity',
       ),
+      panelOf(o)?.el,
       o.status === 'open'
         ? h(
             'div',
@@ -438,6 +609,7 @@ export function supplierView(live: Live): Workspace {
   const render = () => {
     renderForm();
     renderList();
+    for (const p of panels.values()) void p.draw();
   };
   el.append(formCard, listHost);
   render();
@@ -446,9 +618,15 @@ export function supplierView(live: Live): Workspace {
     el,
     render,
     onChange(topics: Set<Topic>) {
-      if (topics.has('offers') || topics.has('matches')) renderList();
+      if (topics.has('offers') || topics.has('matches')) {
+        renderList();
+        refreshChangedLines();
+      }
       if (topics.has('user')) renderForm();
     },
-    destroy() {},
+    destroy() {
+      for (const p of panels.values()) p.dispose();
+      panels.clear();
+    },
   };
 }
