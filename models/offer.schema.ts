@@ -97,3 +97,4 @@ export const LineScheduleSchema = z.object({
 });
 export type LineSchedule = z.infer<typeof LineScheduleSchema>;
 export const LineScheduleListSchema = z.object({ offerId: z.string(), lines: z.array(LineScheduleSchema) });
+export type LineScheduleList = z.infer<typeof LineScheduleListSchema>;

@@ -147,7 +147,12 @@ export function nearMisses(state: LedgerState, demandId: string, now: number, li
     const e = evaluate(o, d, now);
     if (e.eligible) {
       if (state.isDeclined(d.id, o.id)) {
-        out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [{ code: 'declined', message: 'a proposal between them was declined' }], n: 1 });
+        const lapsed = state.matchIdsFor(d.id).some((id) => {
+          const m = state.matches.get(id);
+          return m?.offerId === o.id && m.status === 'expired' && m.lapsedBy !== undefined;
+        });
+        const reason = lapsed ? { code: 'lapsed', message: 'a proposal between them lapsed unanswered' } : { code: 'declined', message: 'a proposal between them was declined' };
+        out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [reason], n: 1 });
       } else if (lineFree(state, o, d, e, now) < o.minOrderUnits) {
         out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [{ code: 'capacity', message: 'its line has no units left by the date they are due: all are already proposed or reserved' }], n: 1 });
       }
