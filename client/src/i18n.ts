@@ -171,6 +171,7 @@ const en = {
   'near.min_order': 'Your quantity is below their minimum order',
   'near.capacity': 'No free capacity left',
   'near.declined': 'Declined before',
+  'near.lapsed': 'An earlier proposal lapsed unanswered',
   'near.other': 'Does not fit',
 
   'match.score': 'Match {score}',
@@ -451,6 +452,7 @@ const zh: Record<Key, string> = {
   'near.min_order': '需求数量低于其最小起订量',
   'near.capacity': '已无剩余产能',
   'near.declined': '此前已拒绝',
+  'near.lapsed': '此前的提议未获答复已失效',
   'near.other': '不符合条件',
 
   'match.score': '匹配度 {score}',

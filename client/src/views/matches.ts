@@ -322,6 +322,7 @@ const nearKeys: Record<string, Key> = {
   min_order: 'near.min_order',
   capacity: 'near.capacity',
   declined: 'near.declined',
+  lapsed: 'near.lapsed',
 };
 
 /** Suppliers that almost fit a demand, with each reason translated by its code (the English text only in English). */
