@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_REGISTER_PER_HOUR: z.coerce.number().int().positive().default(20),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  /** How often (ms) an instance reads the log for other instances' commands; unset: every 100 ms with REDIS_URL, never without. */
+  LEDGER_TAIL_MS: z.coerce.number().int().min(0).optional(),
   /** After one side accepts a proposal, how long the other side has to answer before it lapses. */
   HOLD_MINUTES: z.coerce.number().positive().default(30),
   /** How long a proposal nobody answers stays proposed. */
@@ -94,6 +96,8 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     /** Per address: registrations also tell whether an e-mail has an account, so they are scarce. */
     rateLimitRegisterPerHour: e.RATE_LIMIT_REGISTER_PER_HOUR,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    /** Negative: unset (tail only with REDIS_URL, every 100 ms). */
+    ledgerTailMs: e.LEDGER_TAIL_MS ?? -100,
     holdMs: Math.round(e.HOLD_MINUTES * 60_000),
     proposalTtlMs: Math.round(e.PROPOSAL_TTL_HOURS * 3_600_000),
     bcryptRounds: e.BCRYPT_ROUNDS,

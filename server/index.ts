@@ -150,7 +150,9 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
   });
   const sweeper = startExpirySweeper(matching, { log, dbUp: monitor.up });
   // other instances' commands reach this one's state through the log
-  ledger.startTailing();
+  ledger.onError = (err) => log.warn('the Event log append failed; its commands were answered 503', err);
+  // instances learn each other's commands by tailing the log (several instances run with REDIS_URL)
+  if (config.ledgerTailMs > 0 || (config.ledgerTailMs < 0 && config.redisUrl)) ledger.startTailing(Math.abs(config.ledgerTailMs) || 100);
   services.projector.startHeartbeat();
 
   await new Promise<void>((resolve, reject) => {

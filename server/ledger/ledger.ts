@@ -96,6 +96,8 @@ export class Ledger {
   private readonly otherListeners: ((events: LedgerEvent[]) => void)[] = [];
   private readonly recent: LedgerEvent[] = [];
   private closed = false;
+  /** Told of an append that failed for another reason than a lost race (its commands are answered 503). */
+  onError?: (err: unknown) => void;
 
   constructor(opts: LedgerOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -131,6 +133,24 @@ export class Ledger {
   /** Reads and applies everything in the log after the current position. */
   catchUp(): Promise<number> {
     return this.serialized(() => this.readAhead(new Map()));
+  }
+
+  /**
+   * Start-up: reads the log after the current position in one ordered range read (a look-up per event costs
+   * a collection scan on FerretDB v1, a range read costs one), applies every whole command, then the usual
+   * look-ups finish the tail.
+   */
+  replay(): Promise<number> {
+    return this.serialized(async () => {
+      let applied = 0;
+      const cursor = EventModel.collection.find({ _id: { $gt: eventKey(this.nextSeq - 1) } } as never).sort({ _id: 1 }).batchSize(5000);
+      for await (const raw of cursor) {
+        const doc = raw as unknown as LedgerEvent;
+        if (doc.seq !== this.nextSeq) break; // a gap would be a write still in flight: the look-ups take over
+        applied += await this.take(doc, new Map());
+      }
+      return applied + (await this.readAhead(new Map()));
+    });
   }
 
   /** Makes sure an organization is known to matching (organizations are written by accounts, not the log). */
@@ -228,6 +248,7 @@ export class Ledger {
       try {
         await EventModel.collection.insertMany(docs as never[], { ordered: true });
       } catch (err) {
+        if (!isDuplicateKey(err)) this.onError?.(err);
         this.state.rollback();
         this.state.endJournal();
         const mine = new Map(writing.map((p) => [p.id, p]));
@@ -342,28 +363,33 @@ export class Ledger {
           end = true; // sequence numbers have no holes: the first miss is the end of the log
           break;
         }
-        this.nextSeq = doc.seq + 1;
-        if (this.partial.length && this.partial[0].cmd !== doc.cmd) this.partial = []; // abandoned prefix
-        this.partial.push(doc);
-        if (doc.cmd !== undefined && !doc.last) continue;
-        const group = this.partial;
-        this.partial = [];
-        await this.ensureOrgsOf(group);
-        for (const e of group) this.state.apply(e);
-        this.appliedSeq = group[group.length - 1].seq;
-        applied += group.length;
-        this.remember(group);
-        const own = group[0].cmd !== undefined ? mine.get(group[0].cmd) : undefined;
-        if (own) {
-          mine.delete(own.id);
-          own.resolve(own.result);
-          for (const l of this.ownListeners) l(group);
-        } else {
-          for (const l of this.otherListeners) l(group);
-        }
+        applied += await this.take(doc, mine);
       }
       if (end) return applied;
     }
+  }
+
+  /** Takes the next event of the log: a command's events are applied once its last one is read. */
+  private async take(doc: LedgerEvent, mine: Map<string, Pending>): Promise<number> {
+    this.nextSeq = doc.seq + 1;
+    if (this.partial.length && this.partial[0].cmd !== doc.cmd) this.partial = []; // abandoned prefix
+    this.partial.push(doc);
+    if (doc.cmd !== undefined && !doc.last) return 0;
+    const group = this.partial;
+    this.partial = [];
+    await this.ensureOrgsOf(group);
+    for (const e of group) this.state.apply(e);
+    this.appliedSeq = group[group.length - 1].seq;
+    this.remember(group);
+    const own = group[0].cmd !== undefined ? mine.get(group[0].cmd) : undefined;
+    if (own) {
+      mine.delete(own.id);
+      own.resolve(own.result);
+      for (const l of this.ownListeners) l(group);
+    } else {
+      for (const l of this.otherListeners) l(group);
+    }
+    return group.length;
   }
 
   private async ensureOrgsOf(group: LedgerEvent[]) {
@@ -431,16 +457,24 @@ export class Ledger {
 
   // ---- other instances -----------------------------------------------------------------------------
 
-  /** Polls the log for other instances' commands while idle. */
+  /**
+   * Polls the log for other instances' commands while idle, every `intervalMs` at least; a probe that takes
+   * long (a look-up scans on FerretDB v1) stretches the interval to five times its cost.
+   */
   startTailing(intervalMs = 100) {
     if (this.tailTimer) return;
     let busy = false;
+    let next = 0;
     this.tailTimer = setInterval(() => {
-      if (busy || this.draining) return;
+      if (busy || this.draining || Date.now() < next) return;
       busy = true;
+      const started = Date.now();
       this.serialized(() => this.readAhead(new Map()))
         .catch(() => undefined)
-        .finally(() => (busy = false));
+        .finally(() => {
+          busy = false;
+          next = Date.now() + 4 * (Date.now() - started);
+        });
     }, intervalMs);
     this.tailTimer.unref();
   }

@@ -307,6 +307,6 @@ export async function loadLedger(ledger: Ledger, projector: Projector): Promise<
   }
   ledger.setStart(checkpoint);
   projector.projectedSeq = checkpoint;
-  const replayed = await ledger.catchUp();
+  const replayed = await ledger.replay();
   return { documents: offers.length + demands.length + matches.length + orgs.length, replayed, ms: Math.round(performance.now() - started) };
 }
