@@ -361,10 +361,10 @@ export class LedgerState {
 
   /** The engine's view of an open offer with units left; null otherwise (`now` excludes ended windows). */
   offerView(id: string, now: number): OfferView | null {
+    const cached = this.offerViews.get(id);
+    if (cached) return cached.availableTo <= now ? null : cached;
     const o = this.offers.get(id);
     if (!o || o.status !== 'open' || o.totalUnits - o.reservedUnits <= 0 || Date.parse(o.availableTo) <= now) return null;
-    const cached = this.offerViews.get(id);
-    if (cached) return cached;
     const org = this.orgs.get(o.organizationId);
     const stats = org?.stats ?? { confirmed: 0, delivered: 0, cancelled: 0 };
     const v: OfferView = {
@@ -391,10 +391,10 @@ export class LedgerState {
   }
 
   demandView(id: string, now: number): DemandView | null {
+    const cached = this.demandViews.get(id);
+    if (cached) return cached.deadline <= now ? null : cached;
     const d = this.demands.get(id);
     if (!d || d.status !== 'open' || d.quantity - d.confirmedUnits <= 0 || Date.parse(d.deadline) <= now) return null;
-    const cached = this.demandViews.get(id);
-    if (cached) return cached;
     const v: DemandView = {
       id: d.id,
       orgId: d.organizationId,

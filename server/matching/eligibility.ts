@@ -153,14 +153,12 @@ export function reliabilityOf(stats: { confirmed: number; delivered: number; can
   return (stats.delivered + 1) / (settled + 2);
 }
 
-/** Score in [0,1] with its parts and a plain-English explanation, for `units` of `offer` going to `demand`. */
-export function explain(
-  offer: OfferView,
-  demand: DemandView,
-  e: Extract<Eligibility, { eligible: true }>,
-  units: number,
-  now: number,
-): { score: number; explanation: Explanation } {
+/** The score alone (the planner ranks candidates by it; `explain` adds the words for the proposals it makes). */
+export function scoreOf(offer: OfferView, demand: DemandView, e: Extract<Eligibility, { eligible: true }>, units: number, now: number): number {
+  return scoreParts(offer, demand, e, units, now).score;
+}
+
+function scoreParts(offer: OfferView, demand: DemandView, e: Extract<Eligibility, { eligible: true }>, units: number, now: number) {
   const category = findCategory(demand.category)!;
   const coverageShare = demand.remainingUnits > 0 ? Math.min(1, units / demand.remainingUnits) : 0;
   const firstDelivery = e.earliestStart + DAY_MS + e.transitDays * DAY_MS;
@@ -181,7 +179,18 @@ export function explain(
   let score = 0;
   for (const k of Object.keys(SCORE_WEIGHTS) as (keyof ScoreParts)[]) score += SCORE_WEIGHTS[k] * parts[k];
   score = Math.round(Math.max(0, Math.min(1, score)) * 1e4) / 1e4;
+  return { category, coverageShare, firstDelivery, parts, score };
+}
 
+/** Score in [0,1] with its parts and a plain-English explanation, for `units` of `offer` going to `demand`. */
+export function explain(
+  offer: OfferView,
+  demand: DemandView,
+  e: Extract<Eligibility, { eligible: true }>,
+  units: number,
+  now: number,
+): { score: number; explanation: Explanation } {
+  const { category, coverageShare, firstDelivery, parts, score } = scoreParts(offer, demand, e, units, now);
   const rules = category.conversion;
   const summary = [
     e.route.mode === 'direct'

@@ -5,7 +5,7 @@ import { findCategory } from '../../models/catalog';
 import { pendingStatuses, type Match } from '../../models/match.schema';
 import { solveAllocation, type AllocationInstance } from './allocation';
 import { maxAddableUnits, overflow, type Commitment, type LineWindow } from './capacity';
-import { DAY_MS, evaluate, explain, routeFor, unitCost, type Eligibility } from './eligibility';
+import { DAY_MS, evaluate, routeFor, scoreOf, unitCost, type Eligibility } from './eligibility';
 import type { DemandView, OfferView } from './types';
 
 type Eligible = Extract<Eligibility, { eligible: true }>;
@@ -99,7 +99,7 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
     if (free <= 0) continue;
     const units = Math.min(free, e.deliverableUnits, uncoveredUnits(state, d));
     if (units < o.minOrderUnits) continue;
-    candidates.push({ o, e, score: explain(o, d, e, units, now).score });
+    candidates.push({ o, e, score: scoreOf(o, d, e, units, now) });
   }
   candidates.sort((a, b) => b.score - a.score || a.o.id.localeCompare(b.o.id));
   let made = 0;
@@ -124,7 +124,7 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
     if (taken.has(d.id) || state.isDeclined(d.id, o.id) || uncoveredUnits(state, d) <= 0) continue;
     const e = evaluate(o, d, now);
     if (!e.eligible) continue;
-    candidates.push({ d, e, score: explain(o, d, e, Math.min(e.deliverableUnits, uncoveredUnits(state, d)), now).score });
+    candidates.push({ d, e, score: scoreOf(o, d, e, Math.min(e.deliverableUnits, uncoveredUnits(state, d)), now) });
   }
   candidates.sort((a, b) => priorityWeight[b.d.priority] - priorityWeight[a.d.priority] || a.d.deadline - b.d.deadline || b.score - a.score);
   let made = 0;
@@ -223,7 +223,7 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       evaluations.set(`${o.id}:${d.id}`, { o, d, e });
       arcs.push({
         arc: { supply: o.id, demand: d.id, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, limit: e.deliverableUnits },
-        score: explain(o, d, e, Math.min(units, e.deliverableUnits), now).score,
+        score: scoreOf(o, d, e, Math.min(units, e.deliverableUnits), now),
       });
     }
     arcs.sort((a, b) => b.score - a.score || a.arc.supply.localeCompare(b.arc.supply));
