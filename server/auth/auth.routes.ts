@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AuthResponseSchema, LoginSchema, RegisterSchema, UserSchema } from '../../models/auth.schema';
-import { TOKEN_COOKIE } from '../http/auth.middleware';
+import { TOKEN_COOKIE } from './token';
 import { defineRoute } from '../http/route';
 import type { AuthService } from './auth.service';
 

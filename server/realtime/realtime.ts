@@ -14,7 +14,7 @@ import {
 } from '../../models/events';
 import { canSeeEvent, isStaff, shapeEventPayload } from '../access/policy';
 import type { AuthService } from '../auth/auth.service';
-import { tokenFrom } from '../http/auth.middleware';
+import { tokenFrom } from '../auth/token';
 import { AppError, toErrorResponse } from '../errors';
 import { toLoggedEvent, type EventLog } from '../events/event-log';
 
