@@ -63,6 +63,7 @@ function removeFrom(index: Map<string, Set<string>>, key: string, id: string) {
 }
 
 const isPending = (s: MatchStatus) => pendingStatuses.includes(s);
+const isActive = (s: MatchStatus) => isPending(s) || s === 'confirmed' || s === 'in_production';
 /** A pair not to propose again: declined, or lapsed unanswered. */
 const isRefusal = (m: Match) => m.status === 'declined' || (m.status === 'expired' && m.lapsedBy !== undefined);
 
@@ -101,6 +102,8 @@ export class LedgerState {
   private readonly proposedByOffer = new Map<string, number>();
   private readonly proposedByDemand = new Map<string, number>();
   private readonly matchesByPosting = new Map<string, Set<string>>();
+  /** Matches whose units a line still has to make (pending, confirmed, in production), per offer. */
+  private readonly activeByOffer = new Map<string, Set<string>>();
   private readonly declined = new Map<string, number>();
   private readonly offerViews = new Map<string, OfferView>();
   private readonly demandViews = new Map<string, DemandView>();
@@ -209,6 +212,7 @@ export class LedgerState {
       this.proposedByOffer.set(prev.offerId, (this.proposedByOffer.get(prev.offerId) ?? 0) - prev.units);
       this.proposedByDemand.set(prev.demandId, (this.proposedByDemand.get(prev.demandId) ?? 0) - prev.units);
     }
+    if (prev && isActive(prev.status)) removeFrom(this.activeByOffer, prev.offerId, id);
     if (prev && isRefusal(prev)) this.declined.set(`${prev.demandId}:${prev.offerId}`, (this.declined.get(`${prev.demandId}:${prev.offerId}`) ?? 1) - 1);
     if (!m) {
       if (prev) {
@@ -223,6 +227,7 @@ export class LedgerState {
     if (seq !== undefined) this.seqOf.set(id, seq);
     addTo(this.matchesByPosting, m.offerId, id);
     addTo(this.matchesByPosting, m.demandId, id);
+    if (isActive(m.status)) addTo(this.activeByOffer, m.offerId, id);
     if (isPending(m.status)) {
       addTo(this.pendingByOffer, m.offerId, id);
       addTo(this.pendingByDemand, m.demandId, id);
@@ -318,6 +323,11 @@ export class LedgerState {
 
   demandIdsOf(orgId: string): string[] {
     return [...(this.demandsByOrg.get(orgId) ?? [])];
+  }
+
+  /** Matches of an offer whose units its lines still have to make: pending, confirmed, in production. */
+  activeForOffer(offerId: string): Iterable<string> {
+    return this.activeByOffer.get(offerId) ?? [];
   }
 
   matchIdsFor(postingId: string): string[] {

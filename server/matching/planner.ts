@@ -45,9 +45,9 @@ export function lineOf(state: LedgerState, m: Match): { line: number; rate: numb
 export function commitmentsOn(state: LedgerState, offerId: string, line: number, which: 'planning' | 'reserved', except?: string): Commitment[] {
   const keep = which === 'planning' ? PLANNED : RESERVED;
   const out: Commitment[] = [];
-  for (const id of state.matchIdsFor(offerId)) {
+  for (const id of state.activeForOffer(offerId)) {
     const m = state.matches.get(id);
-    if (!m || m.offerId !== offerId || id === except || !keep.has(m.status)) continue;
+    if (!m || id === except || !keep.has(m.status)) continue;
     const l = lineOf(state, m);
     if (l.line === line) out.push({ days: m.units / l.rate, due: l.due });
   }
@@ -118,6 +118,9 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
 export function planForOffer(state: LedgerState, offerId: string, now: number, propose: (p: Plan) => void): number {
   const o = state.offerView(offerId, now);
   if (!o) return 0;
+  // a line with nothing free even by the end of the window can promise nothing: skip the demands altogether
+  const w = windowOf(o);
+  if (o.products.every((_, line) => maxAddableUnits(w, now, commitmentsOn(state, o.id, line, 'planning'), w.to, 1) <= 0)) return 0;
   const taken = new Set(state.pendingForOffer(o.id).map((m) => m.demandId));
   const candidates: { d: DemandView; e: Eligible; score: number }[] = [];
   for (const d of state.demandsFor(o.id, now)) {
@@ -271,7 +274,7 @@ export function lineSchedules(state: LedgerState, offerId: string, now: number, 
   const days = Math.min(maxDays, Math.max(0, Math.floor((to - from) / DAY_MS + 1 / 24)));
   return o.products.map((p, line) => {
     const items: { days: number; due: number; confirmed: boolean }[] = [];
-    for (const id of state.matchIdsFor(offerId)) {
+    for (const id of state.activeForOffer(offerId)) {
       const m = state.matches.get(id);
       if (!m || !PLANNED.has(m.status)) continue;
       const l = lineOf(state, m);
