@@ -6,7 +6,7 @@
  *
  *   {"supplies": [{"id", "units"} | {"id", "days": [units made on day 0, day 1, ...], "units"?: sum of days}],
  *    "demands":  [{"id", "units", "priority", "due"?: day index}],
- *    "arcs":     [{"supply", "demand", "cost", "limit"?}]}
+ *    "arcs":     [{"supply", "demand", "cost", "limit"?, "due"?: day index for this pair, overriding the demand's}]}
  *
  * A supply with `days` is a production line: output of day k can serve any demand due on day k or later
  * (held until then), never one due earlier. A demand without `due` takes output of any day; a supply
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     fail(
       `allocate: invalid allocation instance, ${problems.length} problem${problems.length === 1 ? '' : 's'}: ` +
         `${problems.join('; ')}. Supplies need {id, units} or {id, days, units?}, demands {id, units, priority, due?}, ` +
-        'arcs {supply, demand, cost, limit?}; ids must be unique non-empty strings, units, limits and day outputs ' +
+        'arcs {supply, demand, cost, limit?, due?}; ids must be unique non-empty strings, units, limits and day outputs ' +
         'non-negative integers, days a non-empty array whose sum equals units when both are given, due a ' +
         'non-negative integer day index, priorities positive integers.',
     );

@@ -14,7 +14,9 @@ import { z } from 'zod';
  *   demands:  [{ id, units, priority, due? }]
  *     `due` (optional, non-negative integer day index): units for this demand may only come from a
  *     supply's buckets 0..due (buckets 0..min(due, days.length - 1)). Absent: any day.
- *   arcs:     [{ supply, demand, cost, limit? }]   one per (supply, demand) pair, as before.
+ *   arcs:     [{ supply, demand, cost, limit?, due? }]   one per (supply, demand) pair, as before.
+ *     `due` on an arc (optional, same meaning) overrides the demand's for that pair only, for when the due
+ *     day depends on the supplier (deadline minus that lane's transit days).
  *
  * The time-expanded network: per supply one node per day bucket holding that day's output, holding arcs
  * bucket k -> k+1 (cost 0, uncapacitated), and each (supply, demand) arc leaving from bucket
@@ -63,6 +65,7 @@ const ArcSchema = z.strictObject({
   demand: z.string().min(1),
   cost: z.number(),
   limit: z.number().int().nonnegative().optional(),
+  due: z.number().int().nonnegative().optional(),
 });
 
 /** Cross-field rules (unique ids, known endpoints, one arc per pair) live here so callers get every offending path at once instead of a solver crash. */
@@ -125,7 +128,7 @@ export type AllocationResult = {
 };
 
 /** `bucket` is the day bucket of the supply the arc leaves from (0 for a supply without days). */
-type IndexedArc = { supply: number; demand: number; bucket: number; cost: number; capacity: number; arcIndex: number };
+type IndexedArc = { supply: number; demand: number; due: number; bucket: number; cost: number; capacity: number; arcIndex: number };
 
 /** The day bucket an arc to a demand due at `due` leaves from: the last bucket whose output is made by then. */
 function bucketFor(days: readonly number[] | undefined, due: number | undefined): number {
@@ -152,9 +155,10 @@ function indexArcs(instance: AllocationInstance, prefix: readonly number[][] = p
     if (supply === undefined || demand === undefined) {
       throw new Error(`arc ${arcIndex} references an unknown supply or demand; validate with AllocationInstanceSchema first`);
     }
-    const bucket = bucketFor(instance.supplies[supply].days, instance.demands[demand].due);
+    const bucket = bucketFor(instance.supplies[supply].days, arc.due ?? instance.demands[demand].due);
     const capacity = Math.min(arc.limit ?? Number.POSITIVE_INFINITY, prefix[supply][bucket], instance.demands[demand].units);
-    return { supply, demand, bucket, cost: arc.cost, capacity, arcIndex };
+    const due = arc.due ?? instance.demands[demand].due ?? Number.POSITIVE_INFINITY;
+    return { supply, demand, due, bucket, cost: arc.cost, capacity, arcIndex };
   });
 }
 
@@ -571,13 +575,12 @@ export function solveAllocation(instance: AllocationInstance): AllocationResult 
 export function greedyAllocation(instance: AllocationInstance): AllocationResult {
   const arcs = indexArcs(instance);
   const priority = instance.demands.map((demand) => demand.priority);
-  const due = instance.demands.map((demand) => demand.due ?? Number.POSITIVE_INFINITY);
   const order = arcs
     .map((arc) => arc.arcIndex)
     .sort(
       (x, y) =>
         priority[arcs[y].demand] - priority[arcs[x].demand] ||
-        (due[arcs[x].demand] === due[arcs[y].demand] ? 0 : due[arcs[x].demand] < due[arcs[y].demand] ? -1 : 1) ||
+        (arcs[x].due === arcs[y].due ? 0 : arcs[x].due < arcs[y].due ? -1 : 1) ||
         arcs[x].cost - arcs[y].cost ||
         x - y,
     );

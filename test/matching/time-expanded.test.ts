@@ -24,8 +24,10 @@ function instance(raw: unknown): AllocationInstance {
 function dayOfArc(problem: AllocationInstance, supplyId: string, demandId: string): number {
   const supply = problem.supplies.find((s) => s.id === supplyId)!;
   const demand = problem.demands.find((d) => d.id === demandId)!;
+  const arc = problem.arcs.find((a) => a.supply === supplyId && a.demand === demandId)!;
+  const due = arc.due ?? demand.due;
   if (!supply.days) return 0;
-  return demand.due === undefined ? supply.days.length - 1 : Math.min(demand.due, supply.days.length - 1);
+  return due === undefined ? supply.days.length - 1 : Math.min(due, supply.days.length - 1);
 }
 
 function term(coefficient: number, variable: string): string {
@@ -144,6 +146,7 @@ const timedInstance = fc
           fc.record({
             cost: fc.oneof(fc.integer({ min: -4, max: 12 }), fc.integer({ min: -100, max: 1000 }).map((c) => c / 100)),
             limit: fc.option(fc.integer({ min: 0, max: 15 }), { nil: undefined }),
+            due: fc.option(fc.integer({ min: 0, max: 7 }), { nil: undefined, freq: 3 }),
           }),
           { nil: null, freq: 3 },
         ),
@@ -167,7 +170,15 @@ const timedInstance = fc
         if (arc === null) return [];
         const supply = `s${Math.floor(index / demands.length)}`;
         const demand = `d${index % demands.length}`;
-        return [arc.limit === undefined ? { supply, demand, cost: arc.cost } : { supply, demand, cost: arc.cost, limit: arc.limit }];
+        return [
+          {
+            supply,
+            demand,
+            cost: arc.cost,
+            ...(arc.limit === undefined ? {} : { limit: arc.limit }),
+            ...(arc.due === undefined ? {} : { due: arc.due }),
+          },
+        ];
       }),
     }),
   );
@@ -319,6 +330,28 @@ describe('time-expanded allocation (production lines over days)', () => {
     });
   });
 
+  describe('due day per lane', () => {
+    it('when an arc carries its own due day (deadline minus that lane\'s transit), then it overrides the demand\'s', () => {
+      // Both lines make 5 on day 3. The demand is due on day 5; from the far line the goods travel 3 days,
+      // so that lane is due on day 2 and cannot use day 3's output.
+      const problem = instance({
+        supplies: [
+          { id: 'near#1', days: [0, 0, 0, 5] },
+          { id: 'far#1', days: [0, 0, 0, 5] },
+        ],
+        demands: [{ id: 'd', units: 10, priority: 1, due: 5 }],
+        arcs: [
+          { supply: 'near#1', demand: 'd', cost: 9 },
+          { supply: 'far#1', demand: 'd', cost: 1, due: 2 },
+        ],
+      });
+      expect(solveAllocation(problem).flows).to.deep.equal([{ supply: 'near#1', demand: 'd', units: 5 }]);
+      expect(greedyAllocation(problem).flows).to.deep.equal([{ supply: 'near#1', demand: 'd', units: 5 }]);
+      const sameDay = instance({ ...problem, arcs: problem.arcs.map(({ supply, demand, cost }) => ({ supply, demand, cost })) });
+      expect(solveAllocation(sameDay).unitsAllocated).to.equal(10);
+    });
+  });
+
   describe("today's format", () => {
     it('when legacy instances are solved, then the results are exactly those of the solver before time expansion', () => {
       // Digest of solveAllocation and greedyAllocation results computed with the solver at commit 42a9bbc.
@@ -402,9 +435,14 @@ describe('time-expanded allocation (production lines over days)', () => {
         expect(parsed.error?.issues.map((issue) => issue.path)).to.deep.include(path);
       }
       for (const due of [-1, 1.5, '2', null]) {
-        const parsed = AllocationInstanceSchema.safeParse({ supplies: [], demands: [{ id: 'd', units: 1, priority: 1, due }], arcs: [] });
+        const parsed = AllocationInstanceSchema.safeParse({
+          supplies: [{ id: 's', units: 1 }],
+          demands: [{ id: 'd', units: 1, priority: 1, due }],
+          arcs: [{ supply: 's', demand: 'd', cost: 1, due }],
+        });
         expect(parsed.success, JSON.stringify(due)).to.equal(false);
         expect(parsed.error?.issues.map((issue) => issue.path)).to.deep.include(['demands', 0, 'due']);
+        expect(parsed.error?.issues.map((issue) => issue.path)).to.deep.include(['arcs', 0, 'due']);
       }
     });
   });
@@ -455,11 +493,11 @@ describe('time-expanded allocation (production lines over days)', () => {
           { id: 'x', units: 1, priority: 1, due: -1 },
           { id: 'y', units: 1, priority: 1, due: 2.5 },
         ],
-        arcs: [],
+        arcs: [{ supply: 'a', demand: 'x', cost: 1, due: 'soon' }],
       });
       expect(run.status).to.equal(2);
       expect(run.stdout).to.equal('');
-      for (const path of ['supplies[0].units', 'supplies[1].days', 'supplies[2].days[1]', 'supplies[3].units', 'demands[0].due', 'demands[1].due']) {
+      for (const path of ['supplies[0].units', 'supplies[1].days', 'supplies[2].days[1]', 'supplies[3].units', 'demands[0].due', 'demands[1].due', 'arcs[0].due']) {
         expect(run.stderr).to.include(path);
       }
       expect(run.stderr).to.include('must equal the sum of days');
