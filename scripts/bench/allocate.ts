@@ -103,7 +103,8 @@ function generateInstance(size: number, seed: number): AllocationInstance {
 /**
  * The same geography and arcs with production lines over `horizon` days: each line runs a window of whole
  * days at a steady rate (about the units it had untimed), and each demand is due on some day (a tenth
- * undated, a few after the horizon), so early output is contested by early due dates.
+ * undated, a few after the horizon), a third of its lanes 1-3 days earlier for transit, so early output
+ * is contested by early due dates.
  */
 function generateTimedInstance(size: number, horizon: number, seed: number): AllocationInstance {
   const base = generateInstance(size, seed);
@@ -118,7 +119,13 @@ function generateTimedInstance(size: number, horizon: number, seed: number): All
   const demands = base.demands.map((demand) =>
     random() < 0.1 ? demand : { ...demand, due: integer(Math.min(2, horizon - 1), horizon + Math.floor(horizon / 10)) },
   );
-  return AllocationInstanceSchema.parse({ supplies, demands, arcs: base.arcs });
+  const dueOf = new Map(demands.map((demand) => [demand.id, demand.due]));
+  // A lane with transit days is due that much earlier than the deadline; a third of lanes need 1-3 days.
+  const arcs = base.arcs.map((arc) => {
+    const due = dueOf.get(arc.demand);
+    return due === undefined || random() >= 1 / 3 ? arc : { ...arc, due: Math.max(0, due - integer(1, 3)) };
+  });
+  return AllocationInstanceSchema.parse({ supplies, demands, arcs });
 }
 
 /**
@@ -140,7 +147,7 @@ function solveTimedWithHighs(highs: Highs, instance: AllocationInstance): { weig
     const s = supplyIndex.get(arc.supply)!;
     const d = demandIndex.get(arc.demand)!;
     const supply = instance.supplies[s];
-    const due = instance.demands[d].due;
+    const due = arc.due ?? instance.demands[d].due;
     const last = (supply.days?.length ?? 1) - 1;
     dayRows[s][due === undefined ? last : Math.min(due, last)].push(`+ ${variable}`);
     demandRows[d].push(`+ ${variable}`);
@@ -210,7 +217,7 @@ function certifyTimed(instance: AllocationInstance, result: AllocationResult, bu
     const s = supplyIndex.get(arc.supply)!;
     const d = demandIndex.get(arc.demand)!;
     const horizon = used[s].length;
-    const due = instance.demands[d].due;
+    const due = arc.due ?? instance.demands[d].due;
     const day = instance.supplies[s].days === undefined ? 0 : due === undefined ? horizon - 1 : Math.min(due, horizon - 1);
     const x = flowOf.get(`${arc.supply}\u0000${arc.demand}`) ?? 0;
     const cents = Math.round(arc.cost * 100);
