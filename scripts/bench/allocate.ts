@@ -13,7 +13,7 @@ const DEFAULT_SIZES = [1000, 5000, 20000];
 const DEFAULT_HIGHS_MAX_SIZE = 5000; // HiGHS needs ~20 s at 5k and several minutes at 20k
 const DEFAULT_TIMED_SIZES = [1000, 5000, 20000];
 const DEFAULT_HORIZON = 60;
-const DEFAULT_TIMED_HIGHS_MAX_SIZE = 1000; // ~50 s at 1k x 1k x 60 (61k rows); at 5k x 5k x 60 (305k rows) it did not finish within 540 s
+const DEFAULT_TIMED_HIGHS_MAX_SIZE = 1000; // 16-52 s at 1k x 1k x 60 (61k rows), depending on load; at 5k x 5k x 60 (305k rows) it did not finish within 540 s
 
 /** mulberry32: tiny, seedable and good enough that every run benchmarks the same instances. */
 function createRandom(seed: number): () => number {
