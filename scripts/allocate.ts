@@ -1,3 +1,18 @@
+/**
+ * npm run -s allocate < instance.json
+ *
+ * Reads one allocation instance (JSON) on stdin and prints the exact optimum: most priority-weighted units,
+ * then least cost, as {flows: [{supply, demand, units}], weightedUnits, unitsAllocated, totalCost}.
+ *
+ *   {"supplies": [{"id", "units"} | {"id", "days": [units made on day 0, day 1, ...], "units"?: sum of days}],
+ *    "demands":  [{"id", "units", "priority", "due"?: day index}],
+ *    "arcs":     [{"supply", "demand", "cost", "limit"?, "due"?: day index for this pair, overriding the demand's}]}
+ *
+ * A supply with `days` is a production line: output of day k can serve any demand due on day k or later
+ * (held until then), never one due earlier. A demand without `due` takes output of any day; a supply
+ * without `days` is available for every due date. Flows are per (supply, demand) pair, summed over days.
+ * Malformed input: a message on stderr and exit code 2.
+ */
 import { AllocationInstanceSchema, solveAllocation } from '../server/matching/allocation';
 
 const EXIT_BAD_INPUT = 2;
@@ -39,8 +54,10 @@ async function main(): Promise<void> {
     const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
     fail(
       `allocate: invalid allocation instance, ${problems.length} problem${problems.length === 1 ? '' : 's'}: ` +
-        `${problems.join('; ')}. Supplies need {id, units}, demands {id, units, priority}, arcs {supply, demand, cost, limit?}; ` +
-        'ids must be unique non-empty strings, units and limits non-negative integers, priorities positive integers.',
+        `${problems.join('; ')}. Supplies need {id, units} or {id, days, units?}, demands {id, units, priority, due?}, ` +
+        'arcs {supply, demand, cost, limit?, due?}; ids must be unique non-empty strings, units, limits and day outputs ' +
+        'non-negative integers, days a non-empty array whose sum equals units when both are given, due a ' +
+        'non-negative integer day index, priorities positive integers.',
     );
     return;
   }

@@ -1,14 +1,63 @@
 import { z } from 'zod';
 
-const SupplySchema = z.strictObject({
-  id: z.string().min(1),
-  units: z.number().int().nonnegative(),
-});
+/**
+ * The global allocation: supplies, demands and the arcs between them, solved exactly for the most
+ * priority-weighted units and then the least cost.
+ *
+ * Instance format (JSON on the `allocate` CLI, or built directly and passed to `solveAllocation`):
+ *
+ *   supplies: [{ id, units?, days? }]
+ *     `days` (optional, non-empty array of non-negative integers) is the supply's output per day bucket:
+ *     days[k] units are made on day index k (0 = today). Output can be held for a later due date, never
+ *     moved earlier. `units` may then be omitted; if given it must equal the sum of `days`. Without `days`
+ *     the supply is one bucket of `units` (required) available for every due date, as before.
+ *   demands:  [{ id, units, priority, due? }]
+ *     `due` (optional, non-negative integer day index): units for this demand may only come from a
+ *     supply's buckets 0..due (buckets 0..min(due, days.length - 1)). Absent: any day.
+ *   arcs:     [{ supply, demand, cost, limit?, due? }]   one per (supply, demand) pair, as before.
+ *     `due` on an arc (optional, same meaning) overrides the demand's for that pair only, for when the due
+ *     day depends on the supplier (deadline minus that lane's transit days).
+ *
+ * The time-expanded network: per supply one node per day bucket holding that day's output, holding arcs
+ * bucket k -> k+1 (cost 0, uncapacitated), and each (supply, demand) arc leaving from bucket
+ * min(due, days.length - 1), so earlier output flows forward to it. Buckets that no arc leaves from are
+ * merged into the next one an arc does leave from (the same network, fewer nodes); output after the last
+ * such bucket is useless. Flows are reported per pair, summed over days. An instance without `days` and
+ * `due` builds exactly the network (and pivots) it always did, so its results are unchanged.
+ */
+const SupplySchema = z
+  .strictObject({
+    id: z.string().min(1),
+    units: z.number().int().nonnegative().optional(),
+    days: z.array(z.number().int().nonnegative()).min(1, 'days needs at least one day bucket (omit it for an untimed supply)').optional(),
+  })
+  .superRefine((supply, ctx) => {
+    if (supply.days === undefined) {
+      if (supply.units === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['units'], message: 'units is required when the supply has no days' });
+      }
+      return;
+    }
+    const total = supply.days.reduce((sum, units) => sum + units, 0);
+    if (total > Number.MAX_SAFE_INTEGER) {
+      ctx.addIssue({ code: 'custom', path: ['days'], message: 'the days add up to more than a safe integer' });
+    } else if (supply.units !== undefined && supply.units !== total) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['units'],
+        message: `units (${supply.units}) must equal the sum of days (${total}), or be omitted`,
+      });
+    }
+  })
+  .transform(({ id, units, days }): { id: string; units: number; days?: number[] } =>
+    days === undefined ? { id, units: units ?? 0 } : { id, units: units ?? days.reduce((sum, u) => sum + u, 0), days },
+  );
 
 const DemandSchema = z.strictObject({
   id: z.string().min(1),
   units: z.number().int().nonnegative(),
   priority: z.number().int().positive(),
+  due: z.number().int().nonnegative().optional(),
 });
 
 const ArcSchema = z.strictObject({
@@ -16,6 +65,7 @@ const ArcSchema = z.strictObject({
   demand: z.string().min(1),
   cost: z.number(),
   limit: z.number().int().nonnegative().optional(),
+  due: z.number().int().nonnegative().optional(),
 });
 
 /** Cross-field rules (unique ids, known endpoints, one arc per pair) live here so callers get every offending path at once instead of a solver crash. */
@@ -63,6 +113,9 @@ export const AllocationInstanceSchema = z
 /** The validated input; `limit` absent means the arc is bounded only by its endpoints. */
 export type AllocationInstance = z.infer<typeof AllocationInstanceSchema>;
 
+/** What the schema accepts (a supply with `days` may omit `units`); parse it to get an AllocationInstance. */
+export type AllocationInstanceInput = z.input<typeof AllocationInstanceSchema>;
+
 /** One shipment; pairs are unique because the schema rejects duplicate arcs. */
 export type AllocationFlow = { supply: string; demand: string; units: number };
 
@@ -74,9 +127,26 @@ export type AllocationResult = {
   totalCost: number;
 };
 
-type IndexedArc = { supply: number; demand: number; cost: number; capacity: number; arcIndex: number };
+/** `bucket` is the day bucket of the supply the arc leaves from (0 for a supply without days). */
+type IndexedArc = { supply: number; demand: number; due: number; bucket: number; cost: number; capacity: number; arcIndex: number };
 
-function indexArcs(instance: AllocationInstance): IndexedArc[] {
+/** The day bucket an arc to a demand due at `due` leaves from: the last bucket whose output is made by then. */
+function bucketFor(days: readonly number[] | undefined, due: number | undefined): number {
+  if (days === undefined) return 0;
+  const last = days.length - 1;
+  return due === undefined ? last : Math.max(0, Math.min(last, Math.floor(due)));
+}
+
+/** Output of buckets 0..k, per supply (one entry, `units`, for a supply without days). */
+function prefixOutput(instance: AllocationInstance): number[][] {
+  return instance.supplies.map((supply) => {
+    if (supply.days === undefined) return [supply.units];
+    let sum = 0;
+    return supply.days.map((units) => (sum += units));
+  });
+}
+
+function indexArcs(instance: AllocationInstance, prefix: readonly number[][] = prefixOutput(instance)): IndexedArc[] {
   const supplyIndex = new Map(instance.supplies.map((supply, index) => [supply.id, index]));
   const demandIndex = new Map(instance.demands.map((demand, index) => [demand.id, index]));
   return instance.arcs.map((arc, arcIndex) => {
@@ -85,12 +155,10 @@ function indexArcs(instance: AllocationInstance): IndexedArc[] {
     if (supply === undefined || demand === undefined) {
       throw new Error(`arc ${arcIndex} references an unknown supply or demand; validate with AllocationInstanceSchema first`);
     }
-    const capacity = Math.min(
-      arc.limit ?? Number.POSITIVE_INFINITY,
-      instance.supplies[supply].units,
-      instance.demands[demand].units,
-    );
-    return { supply, demand, cost: arc.cost, capacity, arcIndex };
+    const bucket = bucketFor(instance.supplies[supply].days, arc.due ?? instance.demands[demand].due);
+    const capacity = Math.min(arc.limit ?? Number.POSITIVE_INFINITY, prefix[supply][bucket], instance.demands[demand].units);
+    const due = arc.due ?? instance.demands[demand].due ?? Number.POSITIVE_INFINITY;
+    return { supply, demand, due, bucket, cost: arc.cost, capacity, arcIndex };
   });
 }
 
@@ -388,15 +456,30 @@ function networkSimplex(net: FlowNetwork, initialFlow: Float64Array): Float64Arr
   return flow;
 }
 
-/** Network simplex instead of successive shortest paths: with a super source every unused supply sits at reduced distance 0, so each Dijkstra would touch the whole graph and tens of thousands of augmentations become quadratic. */
+/**
+ * Network simplex instead of successive shortest paths: with a super source every unused supply sits at reduced distance 0, so each Dijkstra would touch the whole graph and tens of thousands of augmentations become quadratic.
+ * Supplies with `days` become a chain of bucket nodes joined by holding arcs (see the format at the top);
+ * the instance is expected to be validated by AllocationInstanceSchema (for a supply with days, `days` is
+ * what counts and `units` is ignored).
+ */
 export function solveAllocation(instance: AllocationInstance): AllocationResult {
-  const arcs = indexArcs(instance);
-  const supplyNode = new Int32Array(instance.supplies.length).fill(-1);
+  const prefix = prefixOutput(instance);
+  const arcs = indexArcs(instance, prefix);
+  const usable = arcs.filter((arc) => arc.capacity > 0);
+  // The buckets some usable arc leaves from, per supply, ascending: one node each.
+  const buckets: number[][] = instance.supplies.map(() => []);
+  for (const arc of usable) buckets[arc.supply].push(arc.bucket);
+  for (let s = 0; s < buckets.length; s++) {
+    if (buckets[s].length > 1) buckets[s] = [...new Set(buckets[s])].sort((x, y) => x - y);
+  }
+  const supplyNode = new Int32Array(instance.supplies.length).fill(-1); // node of the supply's first bucket
   const demandNode = new Int32Array(instance.demands.length).fill(-1);
   let nodeCount = 0;
-  const usable = arcs.filter((arc) => arc.capacity > 0);
   for (const arc of usable) {
-    if (supplyNode[arc.supply] < 0) supplyNode[arc.supply] = nodeCount++;
+    if (supplyNode[arc.supply] < 0) {
+      supplyNode[arc.supply] = nodeCount;
+      nodeCount += buckets[arc.supply].length;
+    }
   }
   const supplyCount = nodeCount;
   for (const arc of usable) {
@@ -405,11 +488,25 @@ export function solveAllocation(instance: AllocationInstance): AllocationResult 
   const demandCount = nodeCount - supplyCount;
   const units = new Float64Array(instance.arcs.length);
   if (usable.length === 0) return buildResult(instance, units);
+  let holdingCount = 0;
+  for (const list of buckets) holdingCount += Math.max(0, list.length - 1);
+  const rankOf = (supply: number, bucket: number): number => {
+    const list = buckets[supply];
+    if (list.length === 1) return 0;
+    let low = 0;
+    let high = list.length - 1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (list[mid] < bucket) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
 
-  // Balanced form: every supply may dump leftovers into the root and every demand may take its
+  // Balanced form: every supply bucket may dump leftovers into the root and every demand may take its
   // shortfall from it, both at cost (0, 0), so "allocate nothing" is a feasible starting basis.
   const root = nodeCount++;
-  const arcCount = usable.length + supplyCount + demandCount;
+  const arcCount = usable.length + holdingCount + supplyCount + demandCount;
   const source = new Int32Array(arcCount);
   const target = new Int32Array(arcCount);
   const capacity = new Float64Array(arcCount);
@@ -422,21 +519,36 @@ export function solveAllocation(instance: AllocationInstance): AllocationResult 
     throw new RangeError('priorities are too large to optimise exactly with safe integers');
   }
   usable.forEach((arc, e) => {
-    source[e] = supplyNode[arc.supply];
+    source[e] = supplyNode[arc.supply] + rankOf(arc.supply, arc.bucket);
     target[e] = demandNode[arc.demand];
     capacity[e] = arc.capacity;
     primaryCost[e] = -instance.demands[arc.demand].priority;
     secondaryCost[e] = Math.round(arc.cost * scale);
   });
   let e = usable.length;
+  // Holding arcs: output of an earlier bucket may wait for a later one, at no cost and without bound.
+  instance.supplies.forEach((_, index) => {
+    const first = supplyNode[index];
+    if (first < 0) return;
+    for (let rank = 0; rank + 1 < buckets[index].length; rank++) {
+      source[e] = first + rank;
+      target[e] = first + rank + 1;
+      capacity[e] = Number.POSITIVE_INFINITY;
+      e++;
+    }
+  });
   instance.supplies.forEach((supply, index) => {
-    const node = supplyNode[index];
-    if (node < 0) return;
-    source[e] = node;
-    target[e] = root;
-    capacity[e] = Number.POSITIVE_INFINITY;
-    flow[e] = supply.units;
-    e++;
+    const first = supplyNode[index];
+    if (first < 0) return;
+    const list = buckets[index];
+    for (let rank = 0; rank < list.length; rank++) {
+      source[e] = first + rank;
+      target[e] = root;
+      capacity[e] = Number.POSITIVE_INFINITY;
+      // A bucket node carries the output of every day after the previous node's bucket up to its own.
+      flow[e] = supply.days === undefined ? supply.units : prefix[index][list[rank]] - (rank === 0 ? 0 : prefix[index][list[rank - 1]]);
+      e++;
+    }
   });
   instance.demands.forEach((demand, index) => {
     const node = demandNode[index];
@@ -455,22 +567,39 @@ export function solveAllocation(instance: AllocationInstance): AllocationResult 
   return buildResult(instance, units);
 }
 
-/** The baseline the optimum is measured against: what a dispatcher filling the most urgent, cheapest lanes first would ship. */
+/**
+ * The baseline the optimum is measured against: what a dispatcher filling the most urgent, then earliest
+ * due, then cheapest lanes first would ship. Each lane takes the latest output that still makes its due
+ * date, so earlier output stays free for earlier due dates.
+ */
 export function greedyAllocation(instance: AllocationInstance): AllocationResult {
   const arcs = indexArcs(instance);
   const priority = instance.demands.map((demand) => demand.priority);
   const order = arcs
     .map((arc) => arc.arcIndex)
-    .sort((x, y) => priority[arcs[y].demand] - priority[arcs[x].demand] || arcs[x].cost - arcs[y].cost || x - y);
-  const supplyLeft = instance.supplies.map((supply) => supply.units);
+    .sort(
+      (x, y) =>
+        priority[arcs[y].demand] - priority[arcs[x].demand] ||
+        (arcs[x].due === arcs[y].due ? 0 : arcs[x].due < arcs[y].due ? -1 : 1) ||
+        arcs[x].cost - arcs[y].cost ||
+        x - y,
+    );
+  const supplyLeft = instance.supplies.map((supply) => (supply.days === undefined ? [supply.units] : [...supply.days]));
   const demandLeft = instance.demands.map((demand) => demand.units);
   const units = new Float64Array(instance.arcs.length);
   for (const index of order) {
     const arc = arcs[index];
-    const amount = Math.min(arc.capacity, supplyLeft[arc.supply], demandLeft[arc.demand]);
+    const left = supplyLeft[arc.supply];
+    let amount = Math.min(arc.capacity, demandLeft[arc.demand]);
+    let taken = 0;
+    for (let k = arc.bucket; k >= 0 && taken < amount; k--) {
+      const take = Math.min(left[k], amount - taken);
+      left[k] -= take;
+      taken += take;
+    }
+    amount = taken;
     if (amount <= 0) continue;
     units[index] = amount;
-    supplyLeft[arc.supply] -= amount;
     demandLeft[arc.demand] -= amount;
   }
   return buildResult(instance, units);
