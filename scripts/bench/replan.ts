@@ -144,4 +144,4 @@ for (const size of sizes) {
   );
 }
 console.log('');
-console.log('The optimum is the global solver on the state after each event (offer-level supplies; it does not yet model line-days, so it can overstate what lines can make by their due dates and the ratio is a lower bound).');
+console.log('The optimum is the global solver on the state after each event: exact on the time-expanded network of lines and days (conversions counted in the line\'s own units). Live: the service\'s incremental planning with priority re-planning; greedy: the same planner, first come first served.');

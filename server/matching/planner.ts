@@ -4,7 +4,7 @@ import type { LedgerState } from '../ledger/state';
 import { findCategory } from '../../models/catalog';
 import { pendingStatuses, type Match } from '../../models/match.schema';
 import { solveAllocation, type AllocationInstance } from './allocation';
-import { maxAddableUnits, overflow, type Commitment, type LineWindow } from './capacity';
+import { daysBy, maxAddableUnits, overflow, type Commitment, type LineWindow } from './capacity';
 import { DAY_MS, evaluate, routeFor, scoreOf, unitCost, type Eligibility } from './eligibility';
 import type { DemandView, OfferView } from './types';
 
@@ -184,13 +184,13 @@ export interface GlobalPlan {
 }
 
 /**
- * The global allocation over every open posting: the transportation problem solved exactly (most
- * priority-weighted units, then least cost). Proposals a party accepted, and confirmed matches, are kept
+ * The global allocation over every open posting, solved exactly on the time-expanded network of production
+ * lines and days (most priority-weighted units, then least cost). Units a conversion makes at another rate are
+ * counted in the line's own units here; the proposals made from the plan are sized by the exact per-line check. Proposals a party accepted, and confirmed matches, are kept
  * and their units held; unaccepted proposals that differ from the optimum are replaced.
  */
 export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 40): GlobalPlan {
   const started = performance.now();
-  const heldByOffer = new Map<string, number>();
   const heldByDemand = new Map<string, number>();
   const unaccepted = new Map<string, { id: string; units: number }>();
   let previousWeighted = 0;
@@ -201,18 +201,45 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     if (p.status === 'proposed') unaccepted.set(`${p.offerId}:${p.demandId}`, { id: p.id, units: p.units });
     else {
       held++;
-      heldByOffer.set(p.offerId, (heldByOffer.get(p.offerId) ?? 0) + p.units);
       heldByDemand.set(p.demandId, (heldByDemand.get(p.demandId) ?? 0) + p.units);
     }
   }
+  // the time-expanded network: one supply per production line, with each day's output not yet held by an
+  // accepted or confirmed match (those fill the line earliest due first); a demand draws from the days up to
+  // its due date, output made earlier being held for it
   const instance: AllocationInstance = { supplies: [], demands: [], arcs: [] };
   const evaluations = new Map<string, { o: OfferView; d: DemandView; e: Eligible }>();
+  const dayIndex = (t: number) => Math.floor((t - now) / DAY_MS + 1 / 24) - 1;
   for (const o of state.openOffers(now)) {
-    const units = o.remainingUnits - (heldByOffer.get(o.id) ?? 0);
-    if (units > 0) instance.supplies.push({ id: o.id, units });
+    const w = windowOf(o);
+    const first = Math.max(0, Math.ceil((w.from - now) / DAY_MS - 1 / 24));
+    const working = daysBy(w, now, w.to);
+    if (working <= 0) continue;
+    o.products.forEach((p, line) => {
+      const used = new Array<number>(first + working).fill(0);
+      for (let k = 0; k < first; k++) used[k] = 1;
+      const heldHere = [...state.activeForOffer(o.id)]
+        .map((id) => state.matches.get(id)!)
+        .filter((m) => m.status !== 'proposed' && lineOf(state, m).line === line)
+        .map((m) => ({ days: m.units / lineOf(state, m).rate, due: lineOf(state, m).due }))
+        .sort((x, y) => x.due - y.due);
+      let k = first;
+      for (const c of heldHere) {
+        let left = c.days;
+        while (left > 1e-9 && k < used.length) {
+          const take = Math.min(1 - used[k], left);
+          used[k] += take;
+          left -= take;
+          if (used[k] >= 1 - 1e-9) k++;
+        }
+      }
+      const days = used.map((u) => Math.max(0, Math.floor((1 - u) * p.unitsPerDay + 1e-6)));
+      const units = days.reduce((n, x) => n + x, 0);
+      if (units > 0) instance.supplies.push({ id: `${o.id}#${line}`, units, days });
+    });
   }
   instance.supplies.sort((a, b) => a.id.localeCompare(b.id));
-  const supplyIds = new Set(instance.supplies.map((s) => s.id));
+  const supplyIds = new Set(instance.supplies.map((x) => x.id));
   const demands = state.openDemands(now).sort((a, b) => a.id.localeCompare(b.id));
   for (const d of demands) {
     const units = d.remainingUnits - (heldByDemand.get(d.id) ?? 0);
@@ -220,12 +247,15 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     instance.demands.push({ id: d.id, units, priority: priorityWeight[d.priority] });
     const arcs: { arc: AllocationInstance['arcs'][number]; score: number }[] = [];
     for (const o of state.offersServing(d.category, now)) {
-      if (!supplyIds.has(o.id) || state.isDeclined(d.id, o.id)) continue;
+      if (state.isDeclined(d.id, o.id)) continue;
       const e = evaluate(o, d, now);
       if (!e.eligible) continue;
-      evaluations.set(`${o.id}:${d.id}`, { o, d, e });
+      const supply = `${o.id}#${e.route.line}`;
+      const due = dayIndex(dueFor(d, e));
+      if (!supplyIds.has(supply) || due < 0) continue;
+      evaluations.set(`${supply}:${d.id}`, { o, d, e });
       arcs.push({
-        arc: { supply: o.id, demand: d.id, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, limit: e.deliverableUnits },
+        arc: { supply, demand: d.id, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, limit: e.deliverableUnits, due },
         score: scoreOf(o, d, e, Math.min(units, e.deliverableUnits), now),
       });
     }
@@ -236,10 +266,9 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   const plans: Plan[] = [];
   const keep = new Set<string>();
   for (const f of result.flows) {
-    const key = `${f.supply}:${f.demand}`;
-    const ev = evaluations.get(key)!;
+    const ev = evaluations.get(`${f.supply}:${f.demand}`)!;
     if (f.units < ev.o.minOrderUnits) continue;
-    const existing = unaccepted.get(key);
+    const existing = unaccepted.get(`${ev.o.id}:${f.demand}`);
     if (existing && existing.units === f.units) {
       keep.add(existing.id);
       continue;
