@@ -411,32 +411,32 @@ export class Ledger {
 
   /**
    * Applied events after `afterSeq`, in order, at most `limit`; `filter` picks the ones a reader may see.
-   * Recent events come from memory; older ones are read by `_id` from the log (a command left unfinished
+   * Recent events come from memory; older ones in one range read of the log (a command left unfinished
    * there is skipped, as replay skips it), at most `scanLimit` of them per call.
    */
-  async since(afterSeq: number, limit: number, filter: (e: LedgerEvent) => boolean = () => true, scanLimit = 5000): Promise<{ events: LedgerEvent[]; scannedTo: number }> {
+  async since(afterSeq: number, limit: number, filter: (e: LedgerEvent) => boolean = () => true, scanLimit = 2000): Promise<{ events: LedgerEvent[]; scannedTo: number }> {
     const out: LedgerEvent[] = [];
     const first = this.recent[0]?.seq ?? this.appliedSeq + 1;
     let pos = afterSeq;
     if (afterSeq + 1 < first) {
-      let group: LedgerEvent[] = [];
+      // older than what memory holds: one ordered range read of a bounded stretch (a look-up per event would
+      // cost a collection scan each on FerretDB v1); a command left unfinished there is skipped, as replay skips it
       const stop = Math.min(first - 1, afterSeq + scanLimit);
-      while (pos < stop && out.length < limit) {
-        const n = Math.min(64, stop - pos);
-        const docs = await Promise.all(Array.from({ length: n }, (_, i) => EventModel.collection.findOne({ _id: eventKey(pos + 1 + i) } as never) as Promise<LedgerEvent | null>));
-        for (const doc of docs) {
-          if (!doc) break;
-          if (group.length && group[0].cmd !== doc.cmd) group = [];
-          group.push(doc);
-          if (doc.cmd !== undefined && !doc.last) continue;
-          for (const e of group) if (filter(e)) out.push(e);
-          pos = group[group.length - 1].seq;
-          group = [];
-          if (out.length >= limit) break;
-        }
-        if (docs.some((d) => !d)) break;
-        if (group.length && pos < group[0].seq - 1) pos = group[0].seq - 1;
+      const docs = (await EventModel.collection
+        .find({ _id: { $gt: eventKey(afterSeq), $lte: eventKey(stop) } } as never)
+        .sort({ _id: 1 })
+        .toArray()) as unknown as LedgerEvent[];
+      let group: LedgerEvent[] = [];
+      for (const doc of docs) {
+        if (group.length && group[0].cmd !== doc.cmd) group = [];
+        group.push(doc);
+        if (doc.cmd !== undefined && !doc.last) continue;
+        for (const e of group) if (filter(e)) out.push(e);
+        pos = group[group.length - 1].seq;
+        group = [];
+        if (out.length >= limit) break;
       }
+      if (!docs.length || (out.length < limit && !group.length && pos < stop)) pos = stop;
       if (out.length >= limit || pos < first - 1) return { events: out.slice(0, limit), scannedTo: pos };
     }
     let lo = 0;

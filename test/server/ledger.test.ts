@@ -150,6 +150,10 @@ describe('the ledger core', function () {
     expect(retry.body.id).to.equal(first.body.id);
     expect(retry.headers['idempotent-replay']).to.equal('true');
     expect(third.services.ledger.state.demands.size).to.equal(1);
+    // a resync from the start after the restart reads the log itself (memory holds only what came since)
+    const fromLog = await third.services.eventLog.since(0, 1000);
+    expect(fromLog.events.map((e) => e.seq)).to.deep.equal(Array.from({ length: third.services.ledger.lastSeq() }, (_, i) => i + 1));
+    expect(fromLog.scannedTo).to.equal(third.services.ledger.lastSeq());
     expect(mongoose.connection.readyState).to.equal(1);
   });
 });

@@ -226,3 +226,26 @@ describe("a line's days", function () {
     expect((await request(t.app).get(`/api/offers/${o.id}/lines`).set(bearer(await register(t.app, 'supplier')))).status).to.equal(404);
   });
 });
+
+describe('acceptance is bound to the terms seen', function () {
+  this.timeout(60_000);
+  it('when the supplier accepted and the buyer then changes the deadline, then the acceptance is withdrawn with the reason and the buyer cannot confirm terms the supplier never saw', async () => {
+    const t = await createTestApp();
+    const supplier = await register(t.app, 'supplier', { certifications: ['iso-13485'] });
+    const buyer = await register(t.app, 'buyer');
+    await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput()).expect(201);
+    const d = (await request(t.app).post('/api/demands').set(bearer(buyer)).send({ category: 'protective-gown', quantity: 2000, deadline: daysFromNow(20), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'high' }).expect(201)).body;
+    const [m] = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(buyer)).expect(200)).body.items as Match[];
+    await request(t.app).post(`/api/matches/${m.id}/accept`).set(bearer(supplier)).expect(200);
+    await request(t.app).patch(`/api/demands/${d.id}`).set(bearer(buyer)).send({ deadline: daysFromNow(12) }).expect(200);
+    const after = (await request(t.app).get(`/api/matches/${m.id}`).set(bearer(supplier)).expect(200)).body as Match;
+    expect(after.status).to.equal('withdrawn');
+    expect(after.history.at(-1)!.note).to.equal('the demand changed; please review the new terms');
+    const confirm = await request(t.app).post(`/api/matches/${m.id}/accept`).set(bearer(buyer));
+    expect(confirm.status).to.equal(409);
+    // the changed demand is proposed again, on its new terms, for both sides to accept afresh
+    const fresh = ((await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(buyer)).expect(200)).body.items as Match[]).filter((x) => x.status === 'proposed');
+    expect(fresh).to.have.length(1);
+    expect(Date.parse(fresh[0].dueAt!)).to.be.at.most(Date.parse(daysFromNow(12)));
+  });
+});
