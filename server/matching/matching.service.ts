@@ -114,7 +114,8 @@ function preempt(tx: Tx, demandId: string, source: Match['source']): { made: num
     }
   }
   // the least urgent first, and of those the latest due
-  victims.sort((a, b) => priorityWeight[a.m.priority as keyof typeof priorityWeight] - priorityWeight[b.m.priority as keyof typeof priorityWeight] || lineOf(s, b.m).due - lineOf(s, a.m).due);
+  const rank = new Map(victims.map((v) => [v.m.id, { w: priorityWeight[v.m.priority as keyof typeof priorityWeight], due: lineOf(s, v.m).due }]));
+  victims.sort((a, b) => rank.get(a.m.id)!.w - rank.get(b.m.id)!.w || rank.get(b.m.id)!.due - rank.get(a.m.id)!.due);
   for (const v of victims) {
     if (uncoveredUnits(s, d) <= 0) break;
     const current = s.matches.get(v.m.id);
