@@ -1,41 +1,18 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import type { Match } from '../../models/match.schema';
 import { OfferModel } from '../../models/offer.model';
 import { pingDatabase } from '../../server/db/database';
 import { loadDemo } from '../../server/demo/demo.service';
 import type { Running, Services } from '../../server/index';
 import { MAX_UPDATE_STATEMENTS } from '../../server/ledger/projector';
-import { emitDemand, emitOffer } from '../../server/matching/matching.service';
-import { newDemand, newOffer } from '../../server/postings/postings.service';
+import { emitOffer } from '../../server/matching/matching.service';
+import { newOffer } from '../../server/postings/postings.service';
 import { bearer, coordinator, createServicesForTest, createTestApp, register, startTestServer, type Account } from '../fixtures/app';
+import { overbook } from '../fixtures/ledger';
 import { daysFromNow, offerInput } from '../fixtures/postings';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** 50 demands of 100 units, each with a proposal the supplier already accepted, on a 1,000-unit offer: 5x what it can make. */
-async function arrangeOverbooked(services: Services, offerId: string, buyers: Account[]): Promise<string[]> {
-  const { ledger } = services;
-  for (const b of buyers) await ledger.ensureOrg(b.user.organization!.id);
-  return ledger.submit((tx) => {
-    const offer = tx.state.offers.get(offerId)!;
-    return buyers.map((b) => {
-      const org = tx.state.orgs.get(b.user.organization!.id)!;
-      const d = newDemand(tx, org, { category: 'protective-gown', quantity: 100, deadline: daysFromNow(20), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'normal' });
-      emitDemand(tx, d);
-      const at = new Date(tx.now).toISOString();
-      const m: Match = {
-        id: tx.newId(), demandId: d.id, offerId: offer.id, buyerOrgId: org.id, supplierOrgId: offer.organizationId, buyerOrgName: org.name,
-        supplierOrgName: offer.organizationName, category: d.category, region: d.region, supplierRegion: offer.region, priority: 'normal',
-        units: 100, score: 0.5, explanation: {} as Match['explanation'], status: 'accepted_by_supplier', source: 'incremental',
-        buyerAcceptedAt: null, supplierAcceptedAt: at, history: [], version: 0, createdAt: at, updatedAt: at,
-      };
-      tx.emit('match:proposed', { match: m, transition: { status: m.status, actorId: null, actorRole: 'supplier', at } }, { orgIds: [m.buyerOrgId, m.supplierOrgId], region: m.region, categories: [m.category] });
-      return m.id;
-    });
-  });
-}
 
 async function converged(a: Services, b: Services) {
   for (let waited = 0; waited < 10_000; waited += 20) {
@@ -69,7 +46,7 @@ describe('the ledger core', function () {
       const supplier = await register(a.url, 'supplier', { certifications: ['iso-13485'] });
       const o = (await request(a.url).post('/api/offers').set(bearer(supplier)).send(offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }], availableTo: daysFromNow(10) })).expect(201)).body;
       const buyers = await Promise.all(Array.from({ length: 50 }, () => register(a.url, 'buyer')));
-      const matchIds = await arrangeOverbooked(a.services, o.id, buyers);
+      const matchIds = await overbook(a.services, o.id, buyers, { units: 100, deadline: daysFromNow(20) });
       await converged(a.services, b.services);
 
       const results = await Promise.all(buyers.map((buyer, i) => request(i % 2 ? b.url : a.url).post(`/api/matches/${matchIds[i]}/accept`).set(bearer(buyer))));

@@ -4,10 +4,8 @@ import request from 'supertest';
 import type { Match } from '../../../models/match.schema';
 import { daysBy, fits, maxAddableDays, maxAddableUnits, type Commitment, type LineWindow } from '../../../server/matching/capacity';
 import { DAY_MS } from '../../../server/matching/eligibility';
-import { emitDemand } from '../../../server/matching/matching.service';
-import { newDemand } from '../../../server/postings/postings.service';
-import type { Services } from '../../../server/index';
 import { bearer, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
+import { overbook } from '../../fixtures/ledger';
 import { daysFromNow, offerInput } from '../../fixtures/postings';
 
 /** The definition, checked by brute force: at every due date, what is due by then is no more than what is made. */
@@ -49,30 +47,6 @@ describe('production lines: capacity by due date', () => {
   });
 });
 
-/** Proposals the supplier already accepted, more than the line makes (data from before lines were counted). */
-async function overbook(services: Services, offerId: string, line: number, buyers: Account[], units: number, deadline: string): Promise<string[]> {
-  const { ledger } = services;
-  for (const b of buyers) await ledger.ensureOrg(b.user.organization!.id);
-  return ledger.submit((tx) => {
-    const offer = tx.state.offers.get(offerId)!;
-    const category = offer.products[line].category;
-    return buyers.map((b) => {
-      const org = tx.state.orgs.get(b.user.organization!.id)!;
-      const d = newDemand(tx, org, { category: category as never, quantity: units, deadline, deliveryLocation: offer.location, priority: 'normal' });
-      emitDemand(tx, d);
-      const at = new Date(tx.now).toISOString();
-      const m: Match = {
-        id: tx.newId(), demandId: d.id, offerId, buyerOrgId: org.id, supplierOrgId: offer.organizationId, buyerOrgName: org.name,
-        supplierOrgName: offer.organizationName, category, region: d.region, supplierRegion: offer.region, priority: 'normal',
-        units, score: 0.5, explanation: { transitDays: 0 } as Match['explanation'], status: 'accepted_by_supplier', source: 'incremental',
-        buyerAcceptedAt: null, supplierAcceptedAt: at, history: [], line, dueAt: new Date(deadline).toISOString(), version: 0, createdAt: at, updatedAt: at,
-      };
-      tx.emit('match:proposed', { match: m, transition: { status: m.status, actorId: null, actorRole: 'supplier', at } }, { orgIds: [m.buyerOrgId, m.supplierOrgId], region: m.region, categories: [m.category] });
-      return m.id;
-    });
-  });
-}
-
 describe('production lines through the API', function () {
   this.timeout(60_000);
   let t: TestApp;
@@ -99,7 +73,7 @@ describe('production lines through the API', function () {
 
     // and overbooked data from before: only what the line makes is confirmed, the rest is 409 with the reason
     const more = await Promise.all(Array.from({ length: 5 }, () => register(t.app, 'buyer')));
-    const ids = await overbook(t.services, o.id, 0, more, 2000, daysFromNow(40));
+    const ids = await overbook(t.services, o.id, more, { units: 2000, deadline: daysFromNow(40) });
     const statuses: number[] = [];
     let reason = '';
     for (let i = 0; i < ids.length; i++) {
@@ -116,7 +90,7 @@ describe('production lines through the API', function () {
       products: [{ category: 'medical-goggles', unitsPerDay: 100 }], capabilities: ['injection-moulding'], certifications: [], availableTo: daysFromNow(60), minOrderUnits: 1,
     })).expect(201)).body;
     const buyers = await Promise.all(Array.from({ length: 3 }, () => register(t.app, 'buyer')));
-    const ids = await overbook(t.services, o.id, 0, buyers, 900, daysFromNow(10));
+    const ids = await overbook(t.services, o.id, buyers, { units: 900, deadline: daysFromNow(10) });
     const replies = [];
     for (let i = 0; i < 3; i++) replies.push(await request(t.app).post(`/api/matches/${ids[i]}/accept`).set(bearer(buyers[i])));
     expect(replies.map((r) => r.status)).to.deep.equal([200, 409, 409]);

@@ -3,10 +3,8 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { MatchModel } from '../../../models/match.model';
 import { OfferModel } from '../../../models/offer.model';
-import type { Match } from '../../../models/match.schema';
-import { emitDemand } from '../../../server/matching/matching.service';
-import { newDemand } from '../../../server/postings/postings.service';
 import { bearer, coordinator, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
+import { overbook } from '../../fixtures/ledger';
 import { daysFromNow, demandInput, offerInput } from '../../fixtures/postings';
 
 
@@ -176,27 +174,8 @@ describe('matching through the API', () => {
     this.timeout(120_000);
     const o = await post(supplier, 'offers', offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }], availableTo: daysFromNow(10), minOrderUnits: 1 })); // 1,000 units
     const buyers = await Promise.all(Array.from({ length: 50 }, () => register(t.app, 'buyer')));
-    // Arrange through the ledger: 50 demands, each with a proposal of 100 units that the supplier already
-    // accepted (more than the offer can make: proposals alone never add up past it, so they are made by hand)
-    const { ledger } = t.services;
-    for (const b of buyers) await ledger.ensureOrg(b.user.organization!.id);
-    const matchIds = await ledger.submit((tx) => {
-      const offer = tx.state.offers.get(o.id)!;
-      return buyers.map((b) => {
-        const org = tx.state.orgs.get(b.user.organization!.id)!;
-        const d = newDemand(tx, org, { category: 'protective-gown', quantity: 100, deadline: daysFromNow(20), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'normal' });
-        emitDemand(tx, d);
-        const at = new Date(tx.now).toISOString();
-        const m: Match = {
-          id: tx.newId(), demandId: d.id, offerId: offer.id, buyerOrgId: org.id, supplierOrgId: offer.organizationId, buyerOrgName: org.name,
-          supplierOrgName: offer.organizationName, category: d.category, region: d.region, supplierRegion: offer.region, priority: 'normal',
-          units: 100, score: 0.5, explanation: {} as Match['explanation'], status: 'accepted_by_supplier', source: 'incremental',
-          buyerAcceptedAt: null, supplierAcceptedAt: at, history: [], version: 0, createdAt: at, updatedAt: at,
-        };
-        tx.emit('match:proposed', { match: m, transition: { status: m.status, actorId: null, actorRole: 'supplier', at } }, { orgIds: [m.buyerOrgId, m.supplierOrgId], region: m.region, categories: [m.category] });
-        return m.id;
-      });
-    });
+    // Arrange through the ledger: 50 demands of 100 units with a proposal the supplier already accepted
+    const matchIds = await overbook(t.services, o.id, buyers, { units: 100, deadline: daysFromNow(20) });
     const results = await Promise.all(buyers.map((b, i) => request(t.app).post(`/api/matches/${matchIds[i]}/accept`).set(bearer(b))));
     const statuses = results.map((r) => r.status);
     expect(statuses.every((s) => s === 200 || s === 409), JSON.stringify(statuses)).to.equal(true);
