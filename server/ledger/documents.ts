@@ -105,84 +105,38 @@ export function toMatchDto(m: MatchDoc): Match {
 export const oid = (id: string) => new mongoose.Types.ObjectId(id);
 const date = (s: string | null) => (s ? new Date(s) : null);
 
+/** The ids that become ObjectIds, the dates that become Dates; the rest is stored as it is. */
+const stamps = (x: { createdAt: string; updatedAt: string }, seq: number) => ({ createdAt: new Date(x.createdAt), updatedAt: new Date(x.updatedAt), seq });
+
 export function offerDocOf(o: Offer, seq: number) {
-  return {
-    _id: oid(o.id),
-    organization: oid(o.organizationId),
-    organizationName: o.organizationName,
-    region: o.region,
-    products: o.products,
-    capabilities: o.capabilities,
-    certifications: o.certifications,
-    availableFrom: new Date(o.availableFrom),
-    availableTo: new Date(o.availableTo),
-    location: o.location,
-    minOrderUnits: o.minOrderUnits,
-    pricePerUnit: o.pricePerUnit,
-    conversionLeadDays: o.conversionLeadDays,
-    totalUnits: o.totalUnits,
-    reservedUnits: o.reservedUnits,
-    deliveredUnits: o.deliveredUnits,
-    status: o.status,
-    version: o.version,
-    createdAt: new Date(o.createdAt),
-    updatedAt: new Date(o.updatedAt),
-    seq,
-  };
+  // remaining and proposed units are derived from the state, never stored
+  const { id, organizationId, availableFrom, availableTo, remainingUnits, proposedUnits, createdAt, updatedAt, ...rest } = o;
+  void remainingUnits;
+  void proposedUnits;
+  return { _id: oid(id), organization: oid(organizationId), ...rest, availableFrom: new Date(availableFrom), availableTo: new Date(availableTo), ...stamps({ createdAt, updatedAt }, seq) };
 }
 
 export function demandDocOf(d: Demand, seq: number) {
-  return {
-    _id: oid(d.id),
-    organization: oid(d.organizationId),
-    organizationName: d.organizationName,
-    region: d.region,
-    category: d.category,
-    quantity: d.quantity,
-    deadline: new Date(d.deadline),
-    deliveryLocation: d.deliveryLocation,
-    requiredCertifications: d.requiredCertifications,
-    maxPricePerUnit: d.maxPricePerUnit,
-    priority: d.priority,
-    confirmedUnits: d.confirmedUnits,
-    deliveredUnits: d.deliveredUnits,
-    status: d.status,
-    version: d.version,
-    createdAt: new Date(d.createdAt),
-    updatedAt: new Date(d.updatedAt),
-    seq,
-  };
+  const { id, organizationId, deadline, remainingUnits, proposedUnits, createdAt, updatedAt, ...rest } = d;
+  void remainingUnits;
+  void proposedUnits;
+  return { _id: oid(id), organization: oid(organizationId), ...rest, deadline: new Date(deadline), ...stamps({ createdAt, updatedAt }, seq) };
 }
 
 export function matchDocOf(m: Match, seq: number) {
+  const { id, demandId, offerId, buyerOrgId, supplierOrgId, buyerAcceptedAt, supplierAcceptedAt, history, dueAt, expiresAt, createdAt, updatedAt, ...rest } = m;
   return {
-    _id: oid(m.id),
-    demand: oid(m.demandId),
-    offer: oid(m.offerId),
-    buyerOrg: oid(m.buyerOrgId),
-    supplierOrg: oid(m.supplierOrgId),
-    buyerOrgName: m.buyerOrgName,
-    supplierOrgName: m.supplierOrgName,
-    category: m.category,
-    region: m.region,
-    supplierRegion: m.supplierRegion,
-    priority: m.priority,
-    units: m.units,
-    score: m.score,
-    explanation: m.explanation,
-    status: m.status,
-    source: m.source,
-    buyerAcceptedAt: date(m.buyerAcceptedAt),
-    supplierAcceptedAt: date(m.supplierAcceptedAt),
-    history: m.history.map((h) => ({ ...h, at: new Date(h.at) })),
-    line: m.line,
-    dueAt: m.dueAt ? new Date(m.dueAt) : null,
-    expiresAt: m.expiresAt ? new Date(m.expiresAt) : null,
-    lapsedBy: m.lapsedBy,
-    version: m.version,
-    createdAt: new Date(m.createdAt),
-    updatedAt: new Date(m.updatedAt),
-    seq,
+    _id: oid(id),
+    demand: oid(demandId),
+    offer: oid(offerId),
+    buyerOrg: oid(buyerOrgId),
+    supplierOrg: oid(supplierOrgId),
+    ...rest,
+    buyerAcceptedAt: date(buyerAcceptedAt),
+    supplierAcceptedAt: date(supplierAcceptedAt),
+    history: history.map((h) => ({ ...h, at: new Date(h.at) })),
+    dueAt: date(dueAt ?? null),
+    expiresAt: date(expiresAt ?? null),
+    ...stamps({ createdAt, updatedAt }, seq),
   };
 }
-

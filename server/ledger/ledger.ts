@@ -334,7 +334,6 @@ export class Ledger {
       };
       try {
         p.result = p.run(tx);
-        if (idem && events.length && !events[0].idem) events[0].idem = idem;
         if (events.length) events[events.length - 1].last = true;
         p.events = events;
         docs.push(...events);

@@ -301,10 +301,8 @@ export async function loadLedger(ledger: Ledger, projector: Projector): Promise<
   }
   // idempotency keys of the last day, so a late retry still finds its result
   const since = new Date(ledger.now() - 86_400_000);
-  const keys = (await IdempotencyModel.collection.find({}).toArray()) as unknown as { _id: string; fingerprint: string; status: number; kind: IdemRecord['kind']; entityId: string | null; at: Date }[];
-  for (const k of keys) {
-    if (k.at >= since) state.putIdem({ key: k._id, fingerprint: k.fingerprint, status: k.status, kind: k.kind, id: k.entityId, at: k.at.toISOString() });
-  }
+  const keys = (await IdempotencyModel.collection.find({ at: { $gte: since } } as never).toArray()) as unknown as { _id: string; fingerprint: string; status: number; kind: IdemRecord['kind']; entityId: string | null; at: Date }[];
+  for (const k of keys) state.putIdem({ key: k._id, fingerprint: k.fingerprint, status: k.status, kind: k.kind, id: k.entityId, at: k.at.toISOString() });
   ledger.setStart(checkpoint);
   projector.projectedSeq = checkpoint;
   const replayed = await ledger.replay();

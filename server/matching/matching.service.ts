@@ -1,4 +1,3 @@
-import { findCategory } from '../../models/catalog';
 import type { Demand } from '../../models/demand.schema';
 import {
   matchTransitions,
@@ -103,8 +102,9 @@ function preempt(tx: Tx, demandId: string, source: Match['source']): { made: num
   if (!d || uncoveredUnits(s, d) <= 0) return { made, demands };
   const weight = priorityWeight[d.priority];
   const victims: { m: Match; o: OfferView; e: Extract<ReturnType<typeof evaluate>, { eligible: true }> }[] = [];
+  const proposedBy = new Set(s.pendingForDemand(d.id).map((m) => m.offerId));
   for (const o of s.offersServing(d.category, tx.now)) {
-    if (s.isDeclined(d.id, o.id) || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
+    if (s.isDeclined(d.id, o.id) || proposedBy.has(o.id)) continue;
     const e = evaluate(o, d, tx.now);
     if (!e.eligible) continue;
     for (const m of s.pendingForOffer(o.id)) {
@@ -432,10 +432,5 @@ export class MatchingService {
       for (const id of replan.offers) matchOffer(tx, id);
       return closed;
     });
-  }
-
-  /** The category's display name for messages. */
-  categoryName(id: string) {
-    return findCategory(id)?.name.en ?? id;
   }
 }

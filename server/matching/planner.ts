@@ -220,8 +220,10 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       for (let k = 0; k < first; k++) used[k] = 1;
       const heldHere = [...state.activeForOffer(o.id)]
         .map((id) => state.matches.get(id)!)
-        .filter((m) => m.status !== 'proposed' && lineOf(state, m).line === line)
-        .map((m) => ({ days: m.units / lineOf(state, m).rate, due: lineOf(state, m).due }))
+        .filter((m) => m.status !== 'proposed')
+        .map((m) => ({ m, l: lineOf(state, m) }))
+        .filter(({ l }) => l.line === line)
+        .map(({ m, l }) => ({ days: m.units / l.rate, due: l.due }))
         .sort((x, y) => x.due - y.due);
       let k = first;
       for (const c of heldHere) {

@@ -141,7 +141,7 @@ export class CoverageService {
   /** The coverage now (optionally narrowed); computed from the running sums, cached per log position. */
   get(filter: { category?: string; region?: string } = {}): Coverage {
     const seq = this.ledger.lastSeq();
-    if (!this.cached || this.cached.seq !== seq || this.cached.value === null) {
+    if (this.cached?.seq !== seq) {
       const rows: CoverageRow[] = [];
       for (const r of this.rows.values()) {
         if (!SUM_KEYS.some((k) => r[k] !== 0)) continue;

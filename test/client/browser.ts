@@ -45,6 +45,27 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * One browser for a suite: registers its hooks (skipped with a note where there is no Chromium; the client is
+ * built first) and returns the browser for the tests.
+ */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  before(async function () {
+    if (!fs.existsSync(chromiumPath)) {
+      console.warn(`      (no Chromium at ${chromiumPath}; set FUCHAN_CHROMIUM to run the browser tests)`);
+      this.skip();
+    }
+    this.timeout(5 * 60_000);
+    ensureClientBuilt();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
+}
+
 export async function screenshot(page: Page, name: string, fullPage = true) {
   fs.mkdirSync(artifactsDir, { recursive: true });
   await page.screenshot({ path: path.join(artifactsDir, name), fullPage });

@@ -1,13 +1,12 @@
-import fs from 'node:fs';
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { AuthResponse } from '../../models/auth.schema';
 import type { Demand } from '../../models/demand.schema';
 import type { Match } from '../../models/match.schema';
 import type { Running } from '../../server/index';
 import { startTestServer, uniqueEmail } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
-import { apiCall, chineseIn, chromiumPath, ensureClientBuilt, launchBrowser, screenshot, signIn, untranslated, visibleUiText } from './browser';
+import { apiCall, chineseIn, screenshot, signIn, untranslated, useBrowser, visibleUiText } from './browser';
 
 const DEMO_PASSWORD = 'fuchan-demo';
 const desktop = { width: 1280, height: 900 };
@@ -15,22 +14,9 @@ const phone = { width: 390, height: 844 };
 
 describe('browser client (end to end)', function () {
   this.timeout(120_000);
-  let browser: Browser;
+  const browser = useBrowser();
   const contexts: BrowserContext[] = [];
 
-  before(async function () {
-    if (!fs.existsSync(chromiumPath)) {
-      console.warn(`      (no Chromium at ${chromiumPath}; set FUCHAN_CHROMIUM to run the browser tests)`);
-      this.skip();
-    }
-    this.timeout(5 * 60_000);
-    ensureClientBuilt();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-  });
 
   /**
    * Closes every page before its server stops (a page that keeps reconnecting holds a keep-alive
@@ -46,7 +32,7 @@ describe('browser client (end to end)', function () {
 
   /** A fresh browser profile (own cookies, so each role has its own session). */
   async function newPage(viewport = desktop, locale = 'en-US'): Promise<Page> {
-    const ctx = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
+    const ctx = await browser().newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
     contexts.push(ctx);
     const page = await ctx.newPage();
     page.setDefaultTimeout(20_000);

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { AuthResponse } from '../../models/auth.schema';
 import type { Demand } from '../../models/demand.schema';
 import type { Match } from '../../models/match.schema';
@@ -8,7 +7,7 @@ import type { Offer } from '../../models/offer.schema';
 import type { Running } from '../../server/index';
 import { startTestServer, uniqueEmail } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
-import { apiCall, chromiumPath, ensureClientBuilt, launchBrowser, screenshot, signIn, untranslated, visibleUiText } from './browser';
+import { apiCall, screenshot, signIn, untranslated, useBrowser, visibleUiText } from './browser';
 
 const PASSWORD = 'correct horse battery';
 const wide = { width: 1440, height: 900 };
@@ -17,25 +16,12 @@ const MINUTE = 60_000;
 
 describe('browser client: people see time (due dates, answer-by, line charts, why a match closed)', function () {
   this.timeout(90_000);
-  let browser: Browser;
+  const browser = useBrowser();
   const contexts: BrowserContext[] = [];
   let s: Running;
   /** The server's clock runs this far ahead of the real one; tests move it instead of sleeping. */
   let ahead = 0;
 
-  before(async function () {
-    if (!fs.existsSync(chromiumPath)) {
-      console.warn(`      (no Chromium at ${chromiumPath}; set FUCHAN_CHROMIUM to run the browser tests)`);
-      this.skip();
-    }
-    this.timeout(5 * 60_000);
-    ensureClientBuilt();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-  });
 
   beforeEach(async function () {
     this.timeout(120_000);
@@ -54,7 +40,7 @@ describe('browser client: people see time (due dates, answer-by, line charts, wh
   });
 
   async function newPage(viewport = wide): Promise<Page> {
-    const ctx = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+    const ctx = await browser().newContext({ viewport, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
     contexts.push(ctx);
     const page = await ctx.newPage();
     page.setDefaultTimeout(20_000);
