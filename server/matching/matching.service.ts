@@ -276,7 +276,10 @@ export class MatchingService {
       const need = d.quantity - d.confirmedUnits;
       if (need < m.units) throw AppError.conflict(`The demand needs only ${need} more units`, { remainingUnits: need });
       const t = transition(tx, 'confirmed', actor, note);
-      const confirmed = { ...m, ...stamp, status: 'confirmed' as const, version: m.version + 1, updatedAt: at, history: [...m.history, t] };
+      // confirmed: nothing lapses any more
+      const { expiresAt, ...open } = m;
+      void expiresAt;
+      const confirmed = { ...open, ...stamp, status: 'confirmed' as const, version: m.version + 1, updatedAt: at, history: [...m.history, t] };
       emitMatch(tx, 'match:updated', confirmed, t);
       adjustOffer(tx, m.offerId, { reserved: m.units });
       adjustDemand(tx, m.demandId, { confirmed: m.units });
