@@ -38,3 +38,15 @@ export const ErrorResponseSchema = z.object({
 
 /** Every socket ack: `{ok:true,data}` or `{ok:false,error}`. */
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+/**
+ * Units of confirmed matches by the stage they are in; they add up to the confirmed units (a delivered match
+ * still counts as confirmed).
+ */
+export const UnitStagesSchema = z.object({
+  awaitingProduction: z.number().describe('confirmed, not started'),
+  inProduction: z.number(),
+  shipped: z.number(),
+  delivered: z.number(),
+});
+export type UnitStages = z.infer<typeof UnitStagesSchema>;

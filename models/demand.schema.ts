@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateSchema, LatLngSchema, PrioritySchema } from './common.schema';
+import { IsoDateSchema, LatLngSchema, PrioritySchema, UnitStagesSchema } from './common.schema';
 import { CertificationIdSchema } from './auth.schema';
 import { CategoryIdSchema, PostingStatusSchema } from './offer.schema';
 
@@ -51,6 +51,9 @@ export const DemandSchema = z.object({
   deliveredUnits: z.number(),
   proposedUnits: z.number(),
   remainingUnits: z.number(),
+  shortUnits: z.number().optional().describe('(extension) quantity less confirmed less proposed units (0 when withdrawn)'),
+  deliveryRegion: z.string().optional().describe('(extension) the province of the delivery place (nearest provincial capital)'),
+  stages: UnitStagesSchema.optional().describe('(extension) confirmed units by stage; they add up to confirmedUnits'),
   status: PostingStatusSchema,
   version: z.number(),
   createdAt: z.string(),

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
+const UnitSchema = z.object({ en: z.string(), zh: z.string() }).describe("the category's unit in the catalog");
+
 export const CoverageRowSchema = z.object({
   category: z.string(),
-  region: z.string(),
+  region: z.string().describe('demands: the province of the delivery place; supply: the province of the offer'),
   demandedUnits: z.number(),
   proposedUnits: z.number(),
   confirmedUnits: z.number(),
@@ -12,19 +14,62 @@ export const CoverageRowSchema = z.object({
   openDemands: z.number(),
   criticalShortageUnits: z.number(),
   earliestDeadline: z.string().nullable(),
+  unit: UnitSchema.optional().describe('(extension)'),
 });
 export type CoverageRow = z.infer<typeof CoverageRowSchema>;
 
+/** (extension) One product across regions, in its own unit, with its value at the catalog's reference price. */
+export const CategoryCoverageSchema = z.object({
+  category: z.string(),
+  unit: UnitSchema,
+  referencePricePerUnit: z.number().describe('CNY per unit (catalog)'),
+  demandedUnits: z.number(),
+  proposedUnits: z.number(),
+  confirmedUnits: z.number(),
+  deliveredUnits: z.number(),
+  shortageUnits: z.number(),
+  supplyUnits: z.number(),
+  openDemands: z.number(),
+  criticalShortageUnits: z.number(),
+  confirmedShare: z.number().describe('confirmed / demanded units, 0..1 (0 when nothing is demanded)'),
+  coveredShare: z.number().describe('(confirmed + proposed) / demanded units, 0..1'),
+  deliveredShare: z.number().describe('delivered / demanded units, 0..1'),
+});
+export type CategoryCoverage = z.infer<typeof CategoryCoverageSchema>;
+
+/** (extension) Figures across products: shares and CNY values, never a sum of unlike units. */
+export const CoverageSummarySchema = z.object({
+  basis: z.literal('value_cny').describe('shares are weighted by value at the catalog reference prices'),
+  demandedValueCny: z.number(),
+  proposedValueCny: z.number(),
+  confirmedValueCny: z.number(),
+  deliveredValueCny: z.number(),
+  shortageValueCny: z.number(),
+  supplyValueCny: z.number(),
+  confirmedShare: z.number().describe('confirmed / demanded value, 0..1'),
+  coveredShare: z.number().describe('(confirmed + proposed) / demanded value, 0..1'),
+  deliveredShare: z.number().describe('delivered / demanded value, 0..1'),
+  shortageShare: z.number().describe('short / demanded value, 0..1'),
+  categoriesShort: z.number().describe('categories with a shortage'),
+  criticalShortage: z.array(z.object({ category: z.string(), unit: UnitSchema, units: z.number() })).describe('critical units short, per category in its own unit'),
+  openDemands: z.number(),
+});
+export type CoverageSummary = z.infer<typeof CoverageSummarySchema>;
+
 export const CoverageSchema = z.object({
   rows: z.array(CoverageRowSchema),
-  totals: z.object({
-    demandedUnits: z.number(),
-    proposedUnits: z.number(),
-    confirmedUnits: z.number(),
-    deliveredUnits: z.number(),
-    shortageUnits: z.number(),
-    supplyUnits: z.number(),
-  }),
+  totals: z
+    .object({
+      demandedUnits: z.number(),
+      proposedUnits: z.number(),
+      confirmedUnits: z.number(),
+      deliveredUnits: z.number(),
+      shortageUnits: z.number(),
+      supplyUnits: z.number(),
+    })
+    .describe('Deprecated: adds units of different products (pieces and kilograms); kept for compatibility, do not show. Use byCategory and summary'),
+  byCategory: z.array(CategoryCoverageSchema).optional().describe('(extension) per product in its own unit'),
+  summary: CoverageSummarySchema.optional().describe('(extension) unit-free figures across products'),
   generatedAt: z.string(),
 });
 export type Coverage = z.infer<typeof CoverageSchema>;

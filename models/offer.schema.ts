@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateSchema, LatLngSchema, PageQuerySchema } from './common.schema';
+import { IsoDateSchema, LatLngSchema, PageQuerySchema, UnitStagesSchema } from './common.schema';
 import { capabilityIds, categoryIds } from './catalog';
 import { CertificationIdSchema } from './auth.schema';
 
@@ -71,6 +71,7 @@ export const OfferSchema = z.object({
   deliveredUnits: z.number(),
   remainingUnits: z.number(),
   proposedUnits: z.number(),
+  stages: UnitStagesSchema.optional().describe('(extension) reserved units by stage; they add up to reservedUnits'),
   status: PostingStatusSchema,
   version: z.number(),
   createdAt: z.string(),

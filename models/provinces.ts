@@ -66,3 +66,24 @@ const byId = new Map(provinces.map((p) => [p.id.toLowerCase(), p]));
 export function findProvince(id: string): Province | undefined {
   return byId.get(id.trim().toLowerCase());
 }
+
+/**
+ * The province a point is in, taken as the one whose capital is nearest (great-circle distance): bundled
+ * capitals only, no boundary data, so a place near a border may be filed with the neighbour whose capital is
+ * closer. Used to file a demand under where its goods go (its delivery place), not the buyer's home.
+ */
+export function provinceAt(point: { lat: number; lng: number }): Province {
+  const rad = Math.PI / 180;
+  let best = provinces[0];
+  let bestD = Infinity;
+  for (const p of provinces) {
+    const dLat = (p.capital.lat - point.lat) * rad;
+    const dLng = (p.capital.lng - point.lng) * rad;
+    const h = Math.sin(dLat / 2) ** 2 + Math.cos(point.lat * rad) * Math.cos(p.capital.lat * rad) * Math.sin(dLng / 2) ** 2;
+    if (h < bestD) {
+      bestD = h;
+      best = p;
+    }
+  }
+  return best;
+}

@@ -3,6 +3,8 @@ import type { Demand } from '../../models/demand.schema';
 import type { EventType } from '../../models/events';
 import { pendingStatuses, reservingStatuses, type Match, type MatchStatus } from '../../models/match.schema';
 import type { Offer } from '../../models/offer.schema';
+import { provinceAt } from '../../models/provinces';
+import type { UnitStages } from '../../models/common.schema';
 import { reliabilityOf, servableCategories } from '../matching/eligibility';
 import type { DemandView, OfferView } from '../matching/types';
 
@@ -358,13 +360,39 @@ export class LedgerState {
     return (this.declined.get(`${demandId}:${offerId}`) ?? 0) > 0;
   }
 
-  /** The offer as it is sent: with the units its pending proposals hold. */
-  offerDto(o: Offer): Offer {
-    return { ...o, remainingUnits: o.totalUnits - o.reservedUnits, proposedUnits: o.status === 'open' ? this.proposedForOffer(o.id) : 0 };
+  /**
+   * Units of a posting's confirmed matches by the stage they are in. They add up to the posting's confirmed
+   * (reserved) units: a delivered match stays counted as confirmed (see docs/API.md, "One definition").
+   */
+  stagesOf(postingId: string): UnitStages {
+    const s: UnitStages = { awaitingProduction: 0, inProduction: 0, shipped: 0, delivered: 0 };
+    for (const id of this.matchesByPosting.get(postingId) ?? []) {
+      const m = this.matches.get(id);
+      if (!m) continue;
+      if (m.status === 'confirmed') s.awaitingProduction += m.units;
+      else if (m.status === 'in_production') s.inProduction += m.units;
+      else if (m.status === 'shipped') s.shipped += m.units;
+      else if (m.status === 'delivered') s.delivered += m.units;
+    }
+    return s;
   }
 
+  /** The offer as it is sent: with the units its pending proposals hold. */
+  offerDto(o: Offer): Offer {
+    return { ...o, remainingUnits: o.totalUnits - o.reservedUnits, proposedUnits: o.status === 'open' ? this.proposedForOffer(o.id) : 0, stages: this.stagesOf(o.id) };
+  }
+
+  /** The demand as it is sent: proposed, short and the stages of its confirmed units, and where its goods go. */
   demandDto(d: Demand): Demand {
-    return { ...d, remainingUnits: d.quantity - d.confirmedUnits, proposedUnits: d.status === 'open' ? this.proposedForDemand(d.id) : 0 };
+    const proposed = d.status === 'open' ? this.proposedForDemand(d.id) : 0;
+    return {
+      ...d,
+      remainingUnits: d.quantity - d.confirmedUnits,
+      proposedUnits: proposed,
+      shortUnits: d.status === 'withdrawn' ? 0 : Math.max(0, d.quantity - d.confirmedUnits - proposed),
+      deliveryRegion: provinceAt(d.deliveryLocation).id,
+      stages: this.stagesOf(d.id),
+    };
   }
 
   // ---- the matching engine's view ------------------------------------------------------------------

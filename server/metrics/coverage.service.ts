@@ -1,4 +1,6 @@
-import type { Coverage, CoverageRow } from '../../models/metrics.schema';
+import { findCategory } from '../../models/catalog';
+import type { CategoryCoverage, Coverage, CoverageRow, CoverageSummary } from '../../models/metrics.schema';
+import { provinceAt } from '../../models/provinces';
 import type { Ledger } from '../ledger/ledger';
 import type { LedgerEvent } from '../ledger/state';
 
@@ -20,13 +22,72 @@ interface Part {
 
 const rowKey = (category: string, region: string) => `${category}\u0000${region}`;
 
+const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e4) / 1e4 : 0);
+const cny = (x: number) => Math.round(x * 100) / 100;
+const unitOf = (category: string) => findCategory(category)?.unit ?? { en: 'unit', zh: '单位' };
+
+/**
+ * Per product in its own unit, and the figures across products that mean something: shares and values in CNY
+ * at the catalog's reference prices (never a sum of pieces and kilograms).
+ */
+export function summarize(rows: CoverageRow[]): { byCategory: CategoryCoverage[]; summary: CoverageSummary } {
+  const cats = new Map<string, CategoryCoverage>();
+  for (const r of rows) {
+    let c = cats.get(r.category);
+    if (!c) {
+      c = {
+        category: r.category, unit: unitOf(r.category), referencePricePerUnit: findCategory(r.category)?.referencePricePerUnit ?? 0,
+        demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0, openDemands: 0, criticalShortageUnits: 0,
+        confirmedShare: 0, coveredShare: 0, deliveredShare: 0,
+      };
+      cats.set(r.category, c);
+    }
+    for (const k of SUM_KEYS) c[k] += r[k];
+  }
+  const v = { demanded: 0, proposed: 0, confirmed: 0, delivered: 0, shortage: 0, supply: 0 };
+  let openDemands = 0;
+  const byCategory = [...cats.values()].sort((a, b) => b.shortageUnits * b.referencePricePerUnit - a.shortageUnits * a.referencePricePerUnit || a.category.localeCompare(b.category));
+  for (const c of byCategory) {
+    c.confirmedShare = share(c.confirmedUnits, c.demandedUnits);
+    c.coveredShare = share(c.confirmedUnits + c.proposedUnits, c.demandedUnits);
+    c.deliveredShare = share(c.deliveredUnits, c.demandedUnits);
+    const p = c.referencePricePerUnit;
+    v.demanded += c.demandedUnits * p;
+    v.proposed += c.proposedUnits * p;
+    v.confirmed += c.confirmedUnits * p;
+    v.delivered += c.deliveredUnits * p;
+    v.shortage += c.shortageUnits * p;
+    v.supply += c.supplyUnits * p;
+    openDemands += c.openDemands;
+  }
+  return {
+    byCategory,
+    summary: {
+      basis: 'value_cny',
+      demandedValueCny: cny(v.demanded),
+      proposedValueCny: cny(v.proposed),
+      confirmedValueCny: cny(v.confirmed),
+      deliveredValueCny: cny(v.delivered),
+      shortageValueCny: cny(v.shortage),
+      supplyValueCny: cny(v.supply),
+      confirmedShare: share(v.confirmed, v.demanded),
+      coveredShare: share(v.confirmed + v.proposed, v.demanded),
+      deliveredShare: share(v.delivered, v.demanded),
+      shortageShare: share(v.shortage, v.demanded),
+      categoriesShort: byCategory.filter((c) => c.shortageUnits > 0).length,
+      criticalShortage: byCategory.filter((c) => c.criticalShortageUnits > 0).map((c) => ({ category: c.category, unit: c.unit, units: c.criticalShortageUnits })),
+      openDemands,
+    },
+  };
+}
+
 /** Narrows a coverage to one category and/or region. */
 export function filterCoverage(c: Coverage, filter: { category?: string; region?: string }): Coverage {
   if (!filter.category && !filter.region) return c;
   const rows = c.rows.filter((r) => (!filter.category || r.category === filter.category) && (!filter.region || r.region === filter.region));
   const totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
   for (const r of rows) for (const k of TOTAL_KEYS) totals[k] += r[k];
-  return { rows, totals, generatedAt: c.generatedAt };
+  return { rows, totals, ...summarize(rows), generatedAt: c.generatedAt };
 }
 
 /**
@@ -102,12 +163,15 @@ export class CoverageService {
     this.demandParts.delete(id);
     const d = this.ledger.state.demands.get(id);
     if (!d || d.status === 'withdrawn') return;
-    const proposed = this.ledger.state.proposedForDemand(id);
-    const short = Math.max(0, d.quantity - d.confirmedUnits - proposed);
-    const r = this.row(d.category, d.region);
+    // one definition with the demand as sent (state.demandDto): proposed counts only while open
     const open = d.status === 'open';
+    const proposed = open ? this.ledger.state.proposedForDemand(id) : 0;
+    const short = Math.max(0, d.quantity - d.confirmedUnits - proposed);
+    // filed under where the goods go, not the buyer's home
+    const region = provinceAt(d.deliveryLocation).id;
+    const r = this.row(d.category, region);
     const part: Part = {
-      key: rowKey(d.category, d.region),
+      key: rowKey(d.category, region),
       sums: {
         demandedUnits: d.quantity,
         proposedUnits: proposed,
@@ -149,12 +213,12 @@ export class CoverageService {
         for (const dl of r.short.values()) if (!earliest || dl < earliest) earliest = dl;
         const { short, ...rest } = r;
         void short;
-        rows.push({ ...rest, earliestDeadline: earliest });
+        rows.push({ ...rest, earliestDeadline: earliest, unit: unitOf(r.category) });
       }
       rows.sort((a, b) => b.shortageUnits - a.shortageUnits || a.category.localeCompare(b.category) || a.region.localeCompare(b.region));
       const totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
       for (const r of rows) for (const k of TOTAL_KEYS) totals[k] += r[k];
-      this.cached = { seq, value: { rows, totals, generatedAt: new Date(this.ledger.now()).toISOString() } };
+      this.cached = { seq, value: { rows, totals, ...summarize(rows), generatedAt: new Date(this.ledger.now()).toISOString() } };
     }
     return filterCoverage(this.cached.value, filter);
   }
