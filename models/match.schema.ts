@@ -89,16 +89,35 @@ export const MatchSchema = z.object({
 });
 export type Match = z.infer<typeof MatchSchema>;
 
+/** A structured reason: a stable code, parameters (ids, numbers, ISO dates) and an English message. */
+export const ReasonSchema = z.object({
+  code: z.string(),
+  params: z.record(z.string(), z.unknown()).optional().describe('(extension) ids and numbers for rendering in the viewer\'s language; see docs/API.md'),
+  message: z.string(),
+});
+export type ReasonDto = z.infer<typeof ReasonSchema>;
+
+/** Why one supplier (all its offers together) does not cover more of a demand. */
 export const NearMissSchema = z.object({
-  offerId: z.string(),
-  supplierOrgName: z.string(),
-  reasons: z.array(z.object({ code: z.string(), message: z.string() })),
+  offerId: z.string().describe('the first of its offers (empty for buyers)'),
+  supplierOrgName: z.string().describe('for buyers an anonymous label, "Supplier A"'),
+  offerIds: z.array(z.string()).optional().describe('(extension) every offer of the supplier concerned (empty for buyers)'),
+  proposedUnits: z.number().optional().describe('(extension) units this supplier already proposed or confirmed for the demand'),
+  reasons: z.array(ReasonSchema),
 });
 export type NearMiss = z.infer<typeof NearMissSchema>;
 
+export const ShortfallSchema = z.object({
+  quantity: z.number(),
+  confirmedUnits: z.number(),
+  proposedUnits: z.number(),
+  shortUnits: z.number().describe('quantity less confirmed less proposed'),
+});
+
 export const MatchListSchema = z.object({
   items: z.array(MatchSchema),
-  nearMisses: z.array(NearMissSchema),
+  nearMisses: z.array(NearMissSchema).describe('for a demand with units short: why each nearby supplier covers no more of it, one entry per supplier'),
+  shortfall: ShortfallSchema.optional().describe('(extension) for a demand: how much is still short'),
 });
 
 export const MatchPatchSchema = z.strictObject({
@@ -116,3 +135,17 @@ export const matchTransitions: Record<MatchPatch['status'], { from: readonly Mat
   delivered: { from: ['shipped'], by: ['buyer'] },
   cancelled: { from: [...pendingStatuses, 'confirmed', 'in_production'], by: ['buyer', 'supplier'] },
 };
+
+/** (extension) Why an offer gets nothing or less than it could: reasons counted over the open demands it could serve. */
+export const OfferReasonsSchema = z.object({
+  offerId: z.string(),
+  status: z.string(),
+  proposedUnits: z.number(),
+  reservedUnits: z.number(),
+  candidateDemands: z.number().describe('open demands in its categories it has no proposal for'),
+  reasons: z.array(ReasonSchema.extend({
+    demands: z.number().describe('demands the reason applies to'),
+    units: z.number().describe('units those demands still need'),
+  })),
+});
+export type OfferReasons = z.infer<typeof OfferReasonsSchema>;

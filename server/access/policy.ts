@@ -135,21 +135,28 @@ function supplierLabel(i: number): string {
 
 const PRICE = /¥\s?[\d.,]+/g;
 
+/** Parameters of a buyer-side reason a buyer may not see: the competing supplier's price and place. */
+const HIDDEN_FROM_BUYER: Record<string, string[]> = { price: ['pricePerUnit'], time: ['distanceKm'] };
+
 /**
- * A near miss (an offer that almost fits a demand) as `viewer` may see it: staff see who and at what
- * price; anyone else (the buyer) sees an anonymous "Supplier A" without offer id and reasons without the
- * competitor's asking price. `index` is the position in the list, for the label.
+ * A near miss (a supplier whose offers almost fit a demand, or give no more of it) as `viewer` may see it:
+ * staff see who and at what price; anyone else (the buyer) sees an anonymous "Supplier A" without offer ids,
+ * and reasons without the competitor's asking price or distance (in the message and in `params`). `index` is
+ * the position in the list, for the label.
  */
 export function shapeNearMiss(viewer: Viewer, nm: NearMiss, index = 0): NearMiss {
   if (isStaff(viewer)) return nm;
   return {
     offerId: '',
     supplierOrgName: supplierLabel(index),
-    reasons: nm.reasons.map((r) =>
-      r.code === 'price'
-        ? { code: r.code, message: 'asks more than the maximum price per unit' }
-        : { code: r.code, message: r.message.replace(PRICE, 'a price') },
-    ),
+    ...(nm.offerIds ? { offerIds: [] } : {}),
+    ...(nm.proposedUnits !== undefined ? { proposedUnits: nm.proposedUnits } : {}),
+    reasons: nm.reasons.map((r) => {
+      const params = Object.fromEntries(Object.entries(r.params ?? {}).filter(([k]) => !(HIDDEN_FROM_BUYER[r.code] ?? []).includes(k)));
+      return r.code === 'price'
+        ? { code: r.code, params, message: 'asks more than the maximum price per unit' }
+        : { code: r.code, params, message: r.message.replace(PRICE, 'a price') };
+    }),
   };
 }
 

@@ -15,10 +15,28 @@ export const SCORE_WEIGHTS: ScoreParts = {
   reliability: 0.15,
 };
 
-export type NearMissCode = 'category' | 'certification' | 'time' | 'price' | 'min_order' | 'capacity';
+/**
+ * Why an offer does not serve a demand (or serves less of it). Codes with their `params`:
+ * - `category` {category, missingCapabilities: string[], convertible: boolean}
+ * - `certification` {certifications: string[]} (catalog ids missing)
+ * - `price` {pricePerUnit, maxPricePerUnit}
+ * - `min_order` {units, minOrderUnits}: units that could go below the supplier's minimum order
+ * - `time` {kind: 'after_deadline' | 'window_ends', firstDelivery, deadline, availableTo, transitDays, distanceKm}
+ * - `capacity` {freeUnits, dueAt, moreUrgentUnits, sameOrLessUrgentUnits, proposedHereUnits}
+ * - `deliverable` {deliverableUnits, proposedHereUnits, deadline}: can make no more than this by the deadline
+ * - `declined`, `lapsed` {}
+ * Supplier side (per offer, aggregated over demands, see planner.offerReasons): also `no_demand` {categories},
+ * `covered` {demands, units}: the demands it could serve are covered by other proposals.
+ */
+export type NearMissCode =
+  | 'category' | 'certification' | 'time' | 'price' | 'min_order' | 'capacity' | 'deliverable' | 'declined' | 'lapsed' | 'no_demand' | 'covered';
 
+export type ReasonParams = Record<string, string | number | boolean | null | string[]>;
+
+/** A reason: a stable `code`, `params` (ids and numbers, for rendering in the viewer's language) and an English `message`. */
 export interface Reason {
-  code: NearMissCode;
+  code: NearMissCode | (string & {});
+  params?: ReasonParams;
   message: string;
 }
 
@@ -82,7 +100,7 @@ export function servableCategories(offer: Pick<OfferView, 'products' | 'capabili
  */
 export function evaluate(offer: OfferView, demand: DemandView, now: number): Eligibility {
   const category = findCategory(demand.category);
-  if (!category) return { eligible: false, near: false, reasons: [{ code: 'category', message: `unknown category ${demand.category}` }] };
+  if (!category) return { eligible: false, near: false, reasons: [{ code: 'category', params: { category: demand.category, missingCapabilities: [], convertible: false }, message: `unknown category ${demand.category}` }] };
   const reasons: Reason[] = [];
   const route = routeFor(offer, category);
   let near = true;
@@ -91,6 +109,7 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
     near = !!category.conversion && missing.length < category.conversion.requires.length;
     reasons.push({
       code: 'category',
+      params: { category: category.id, missingCapabilities: missing, convertible: !!category.conversion },
       message: category.conversion
         ? `does not make ${category.name.en} and lacks ${missing.join(', ')} to convert`
         : `does not make ${category.name.en}, which cannot be made by converting other lines`,
@@ -99,17 +118,19 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
 
   const required = new Set([...category.certifications, ...demand.requiredCertifications]);
   const missingCerts = [...required].filter((c) => !offer.certifications.includes(c));
-  if (missingCerts.length) reasons.push({ code: 'certification', message: `missing ${missingCerts.join(', ')}` });
+  if (missingCerts.length) reasons.push({ code: 'certification', params: { certifications: missingCerts }, message: `missing ${missingCerts.join(', ')}` });
 
   if (demand.maxPricePerUnit !== null && offer.pricePerUnit !== null && offer.pricePerUnit > demand.maxPricePerUnit) {
     reasons.push({
       code: 'price',
+      params: { pricePerUnit: offer.pricePerUnit, maxPricePerUnit: demand.maxPricePerUnit },
       message: `asks ¥${offer.pricePerUnit.toFixed(2)} per unit, above the buyer's maximum of ¥${demand.maxPricePerUnit.toFixed(2)}`,
     });
   }
   if (demand.remainingUnits < offer.minOrderUnits) {
     reasons.push({
       code: 'min_order',
+      params: { units: demand.remainingUnits, minOrderUnits: offer.minOrderUnits },
       message: `needs ${fmt(demand.remainingUnits)} units, below the supplier's minimum order of ${fmt(offer.minOrderUnits)}`,
     });
   }
@@ -123,8 +144,17 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
   const productionDays = Math.floor((latestEnd - earliestStart) / DAY_MS + 1 / 24);
   if (productionDays <= 0) {
     const firstDelivery = earliestStart + DAY_MS + transit * DAY_MS;
+    const iso = (t: number) => new Date(t).toISOString();
     reasons.push({
       code: 'time',
+      params: {
+        kind: firstDelivery > demand.deadline ? 'after_deadline' : 'window_ends',
+        firstDelivery: iso(firstDelivery),
+        deadline: iso(demand.deadline),
+        availableTo: iso(offer.availableTo),
+        transitDays: transit,
+        distanceKm: Math.round(km),
+      },
       message:
         firstDelivery > demand.deadline
           ? `can deliver only after the deadline (first units ${new Date(firstDelivery).toISOString().slice(0, 10)}, ${transit} days in transit)`

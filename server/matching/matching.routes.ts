@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { IdParamsSchema } from '../../models/common.schema';
-import { MatchActionSchema, MatchListSchema, MatchPatchSchema, MatchSchema } from '../../models/match.schema';
+import { MatchActionSchema, MatchListSchema, MatchPatchSchema, MatchSchema, OfferReasonsSchema } from '../../models/match.schema';
 import { OptimizeSummarySchema } from '../../models/metrics.schema';
 import { defineRoute } from '../http/route';
 import { IdempotencyHeaderSchema } from '../http/idempotency';
@@ -25,6 +25,15 @@ export function matchingRoutes(registry: OpenAPIRegistry, matching: MatchingServ
     handler: async ({ auth, params }) => {
       await postings.assertCanSeePosting(auth, 'offer', params.id);
       return matching.listFor({ offerId: params.id });
+    },
+  });
+  defineRoute(r, registry, {
+    method: 'get', path: '/offers/:id/reasons', tag: 'matches',
+    summary: 'Why an offer gets nothing or less than it could: structured reasons counted over the open demands it could serve (no buyer named, no buyer price)',
+    access: ['supplier', 'coordinator', 'admin'], params: IdParamsSchema, response: OfferReasonsSchema,
+    handler: async ({ auth, params }) => {
+      await postings.assertCanSeePosting(auth, 'offer', params.id);
+      return matching.offerReasons(params.id);
     },
   });
   defineRoute(r, registry, {

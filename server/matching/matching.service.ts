@@ -17,7 +17,7 @@ import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
 import { evaluate, explain } from './eligibility';
 import type { OfferView } from './types';
 import { priorityWeight } from '../../models/common.schema';
-import { confirmationOverflow, dueFor, lineFree, lineOf, nearMisses, overbookedLines, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
+import { confirmationOverflow, dueFor, lineFree, lineOf, nearMisses, overbookedLines, offerReasons, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
 
 type Side = 'buyer' | 'supplier';
 type Actor = { userId: string | null; role: string };
@@ -329,13 +329,27 @@ export class MatchingService {
   }
 
   /** Matches of a demand or an offer, best first, with near misses when a demand is not covered. */
-  listFor(which: { demandId?: string; offerId?: string }): { items: Match[]; nearMisses: NearMiss[] } {
+  listFor(which: { demandId?: string; offerId?: string }): { items: Match[]; nearMisses: NearMiss[]; shortfall?: { quantity: number; confirmedUnits: number; proposedUnits: number; shortUnits: number } } {
     const ids = this.state.matchIdsFor((which.demandId ?? which.offerId)!);
     const items = ids
       .map((id) => this.state.matches.get(id)!)
       .filter(Boolean)
       .sort((a, b) => b.score - a.score || a.createdAt.localeCompare(b.createdAt));
-    return { items, nearMisses: which.demandId ? nearMisses(this.state, which.demandId, this.ledger.now()) : [] };
+    if (!which.demandId) return { items, nearMisses: [] };
+    const d = this.state.demands.get(which.demandId);
+    const dto = d ? this.state.demandDto(d) : null;
+    return {
+      items,
+      nearMisses: nearMisses(this.state, which.demandId, this.ledger.now()),
+      ...(dto ? { shortfall: { quantity: dto.quantity, confirmedUnits: dto.confirmedUnits, proposedUnits: dto.proposedUnits, shortUnits: dto.shortUnits ?? 0 } } : {}),
+    };
+  }
+
+  /** Why an offer gets nothing or less than it could (aggregated over demands; no buyer named). */
+  offerReasons(offerId: string) {
+    const r = offerReasons(this.state, offerId, this.ledger.now());
+    if (!r) throw AppError.notFound('Offer');
+    return r;
   }
 
   nearMisses(demandId: string, limit = 10): NearMiss[] {

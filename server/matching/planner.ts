@@ -1,11 +1,11 @@
 import { priorityWeight } from '../../models/common.schema';
 import type { NearMiss } from '../../models/match.schema';
 import type { LedgerState } from '../ledger/state';
-import { findCategory } from '../../models/catalog';
+import { catalog, findCategory } from '../../models/catalog';
 import { pendingStatuses, type Match } from '../../models/match.schema';
 import { solveAllocation, type AllocationInstance } from './allocation';
 import { daysBy, maxAddableUnits, overflow, type Commitment, type LineWindow } from './capacity';
-import { DAY_MS, evaluate, routeFor, scoreOf, unitCost, type Eligibility } from './eligibility';
+import { DAY_MS, evaluate, routeFor, scoreOf, servableCategories, unitCost, type Eligibility, type Reason, type ReasonParams } from './eligibility';
 import type { DemandView, OfferView } from './types';
 
 type Eligible = Extract<Eligibility, { eligible: true }>;
@@ -141,31 +141,228 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
   return made;
 }
 
-/** Why offers that almost fit a demand do not. */
+const fmtUnits = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Adds a reason to a list, merging it with one of the same code: id lists are united, unit counts added. */
+export function mergeReason(into: Reason[], r: Reason, sumKeys: readonly string[] = ['freeUnits', 'moreUrgentUnits', 'sameOrLessUrgentUnits', 'proposedHereUnits', 'deliverableUnits', 'demands', 'units']) {
+  const same = into.find((x) => x.code === r.code);
+  if (!same) {
+    into.push({ code: r.code, params: { ...(r.params ?? {}) }, message: r.message });
+    return;
+  }
+  const p = (same.params ??= {});
+  for (const [k, v] of Object.entries(r.params ?? {})) {
+    const cur = p[k];
+    if (Array.isArray(v) && Array.isArray(cur)) p[k] = [...new Set([...cur, ...v])];
+    else if (typeof v === 'number' && typeof cur === 'number' && sumKeys.includes(k)) p[k] = cur + v;
+    else if (cur === undefined) p[k] = v;
+  }
+}
+
+/**
+ * Units on the offer's line other demands hold (pending or confirmed, not yet made), by whether they are
+ * more urgent than `d`.
+ */
+function lineHolders(state: LedgerState, o: OfferView, d: DemandView, line: number) {
+  let moreUrgent = 0;
+  let others = 0;
+  let here = 0;
+  for (const id of state.activeForOffer(o.id)) {
+    const m = state.matches.get(id);
+    if (!m || lineOf(state, m).line !== line) continue;
+    if (m.demandId === d.id) here += m.units;
+    else if (priorityWeight[m.priority as keyof typeof priorityWeight] > priorityWeight[d.priority]) moreUrgent += m.units;
+    else others += m.units;
+  }
+  return { moreUrgent, others, here };
+}
+
+/** Why one eligible offer gives a demand no more than it does (empty: nothing stops it). */
+function eligibleShortfall(state: LedgerState, o: OfferView, d: DemandView, e: Eligible, now: number, short: number): Reason[] {
+  if (state.isDeclined(d.id, o.id)) {
+    const lapsed = state.matchIdsFor(d.id).some((id) => {
+      const m = state.matches.get(id);
+      return m?.offerId === o.id && m.status === 'expired' && m.lapsedBy !== undefined;
+    });
+    return [lapsed ? { code: 'lapsed', params: {}, message: 'a proposal between them lapsed unanswered' } : { code: 'declined', params: {}, message: 'a proposal between them was declined' }];
+  }
+  const free = lineFree(state, o, d, e, now);
+  const held = lineHolders(state, o, d, e.route.line);
+  const pendingHere = state.pendingForDemand(d.id).filter((m) => m.offerId === o.id).reduce((n, m) => n + m.units, 0);
+  const dueAt = new Date(dueFor(d, e)).toISOString();
+  if (free < o.minOrderUnits) {
+    return [{
+      code: 'capacity',
+      params: { freeUnits: Math.max(0, free), dueAt, moreUrgentUnits: held.moreUrgent, sameOrLessUrgentUnits: held.others, proposedHereUnits: held.here },
+      message: held.moreUrgent > 0
+        ? `its line has no units left by ${dueAt.slice(0, 10)}: ${fmtUnits(held.moreUrgent)} are held for more urgent demands, ${fmtUnits(held.others)} for others${held.here ? `, ${fmtUnits(held.here)} for this one` : ''}`
+        : `its line has no units left by ${dueAt.slice(0, 10)}: all are already proposed or reserved${held.here ? ` (${fmtUnits(held.here)} for this demand)` : ''}`,
+    }];
+  }
+  if (pendingHere > 0 && e.deliverableUnits <= held.here) {
+    return [{
+      code: 'deliverable',
+      params: { deliverableUnits: e.deliverableUnits, proposedHereUnits: held.here, deadline: new Date(d.deadline).toISOString() },
+      message: `can make only ${fmtUnits(e.deliverableUnits)} by the deadline, all of them proposed or confirmed for this demand`,
+    }];
+  }
+  const units = Math.min(free, e.deliverableUnits, short);
+  if (pendingHere === 0 && units < o.minOrderUnits) {
+    return [{ code: 'min_order', params: { units, minOrderUnits: o.minOrderUnits }, message: `could send ${fmtUnits(units)} units, below the supplier's minimum order of ${fmtUnits(o.minOrderUnits)}` }];
+  }
+  return [];
+}
+
+/**
+ * Why the units of a demand still short are not covered, one entry per supplier (its offers together): the
+ * near misses (an offer that almost fits: the supplier makes the category or holds part of what converting to
+ * it needs) and, for a demand partly covered, why the suppliers that do or could serve it give no more
+ * (capacity held for more urgent demands, only so much by the deadline, minimum order, declined).
+ */
 export function nearMisses(state: LedgerState, demandId: string, now: number, limit = 10): NearMiss[] {
   const d = state.demandView(demandId, now);
-  if (!d || uncoveredUnits(state, d) <= 0) return [];
-  const out: (NearMiss & { n: number })[] = [];
+  if (!d) return [];
+  const short = uncoveredUnits(state, d);
+  if (short <= 0) return [];
+  const servedBy = new Map<string, number>();
+  for (const id of state.matchIdsFor(d.id)) {
+    const m = state.matches.get(id);
+    if (m && (pendingStatuses.includes(m.status) || m.status === 'confirmed' || m.status === 'in_production' || m.status === 'shipped' || m.status === 'delivered')) {
+      servedBy.set(m.offerId, (servedBy.get(m.offerId) ?? 0) + m.units);
+    }
+  }
+  const groups = new Map<string, NearMiss & { reasons: Reason[] }>();
   for (const o of state.openOffers(now)) {
     const e = evaluate(o, d, now);
-    if (e.eligible) {
-      if (state.isDeclined(d.id, o.id)) {
-        const lapsed = state.matchIdsFor(d.id).some((id) => {
-          const m = state.matches.get(id);
-          return m?.offerId === o.id && m.status === 'expired' && m.lapsedBy !== undefined;
-        });
-        const reason = lapsed ? { code: 'lapsed', message: 'a proposal between them lapsed unanswered' } : { code: 'declined', message: 'a proposal between them was declined' };
-        out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [reason], n: 1 });
-      } else if (lineFree(state, o, d, e, now) < o.minOrderUnits) {
-        out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: [{ code: 'capacity', message: 'its line has no units left by the date they are due: all are already proposed or reserved' }], n: 1 });
-      }
-      continue;
-    }
-    if (!e.near) continue;
-    out.push({ offerId: o.id, supplierOrgName: o.orgName, reasons: e.reasons, n: e.reasons.length });
+    let reasons: Reason[];
+    if (e.eligible) reasons = eligibleShortfall(state, o, d, e, now, short);
+    else if (e.near) reasons = e.reasons;
+    else continue;
+    if (!reasons.length) continue;
+    let g = groups.get(o.orgId);
+    if (!g) groups.set(o.orgId, (g = { offerId: o.id, supplierOrgName: o.orgName, offerIds: [], proposedUnits: 0, reasons: [] }));
+    g.offerIds!.push(o.id);
+    g.proposedUnits! += servedBy.get(o.id) ?? 0;
+    for (const r of reasons) mergeReason(g.reasons, r);
   }
-  out.sort((a, b) => a.n - b.n || a.offerId.localeCompare(b.offerId));
-  return out.slice(0, limit).map(({ n, ...rest }) => (void n, rest));
+  const out = [...groups.values()];
+  // suppliers already serving it first (why they give no more), then the closest misses
+  out.sort((a, b) => Number(b.proposedUnits! > 0) - Number(a.proposedUnits! > 0) || a.reasons.length - b.reasons.length || a.offerId.localeCompare(b.offerId));
+  return out.slice(0, limit).map((g) => ({ ...g, reasons: g.reasons.map((r) => ({ code: r.code, params: r.params ?? {}, message: r.message })) }));
+}
+
+/** One reason of an offer's, aggregated over the demands it applies to. */
+export interface OfferReason extends Reason {
+  params: ReasonParams;
+  /** Open demands it applies to, and the units they still need. */
+  demands: number;
+  units: number;
+}
+
+/**
+ * Why an offer gets nothing, or less than it could: over the open demands in every category it can make (or
+ * convert to), the reasons each does not go to it, counted per code. Never names a buyer nor shows a buyer's
+ * price: prices and places are summarized (e.g. "above the ceiling of 3 of 4 demands").
+ */
+export function offerReasons(state: LedgerState, offerId: string, now: number) {
+  const o = state.offers.get(offerId);
+  if (!o) return null;
+  const view = state.offerView(offerId, now);
+  const reasons: OfferReason[] = [];
+  const add = (r: Reason, demands: number, units: number) => {
+    const same = reasons.find((x) => x.code === r.code);
+    if (!same) reasons.push({ code: r.code, params: { ...(r.params ?? {}) }, message: r.message, demands, units });
+    else {
+      mergeReason(reasons as Reason[], r, ['afterDeadline', 'windowEnds', 'moreUrgentUnits']);
+      same.demands += demands;
+      same.units += units;
+    }
+  };
+  // the certifications the catalog says every buyer of its products requires
+  const certs = new Set([...(state.orgs.get(o.organizationId)?.certifications ?? []), ...o.certifications]);
+  for (const p of o.products) {
+    const cat = findCategory(p.category);
+    const missing = cat?.certifications.filter((c) => !certs.has(c)) ?? [];
+    if (missing.length) {
+      add({ code: 'certification', params: { certifications: missing, categories: [p.category], requiredByCatalog: true }, message: `every buyer of ${cat!.name.en} requires ${missing.join(', ')}, which the offer lacks` }, 0, 0);
+    }
+  }
+  const base = { offerId, status: o.status, proposedUnits: o.status === 'open' ? state.proposedForOffer(offerId) : 0, reservedUnits: o.reservedUnits, candidateDemands: 0 };
+  if (!view) {
+    const why = o.status !== 'open' ? `the offer is ${o.status}` : o.totalUnits - o.reservedUnits <= 0 ? 'all its units are reserved' : 'its window has ended';
+    add({ code: 'closed', params: { status: o.status }, message: why }, 0, 0);
+    return { ...base, reasons };
+  }
+  const demands = state.demandsFor(offerId, now);
+  const servable = servableCategories(view, catalog.categories);
+  if (!demands.length) {
+    add({ code: 'no_demand', params: { categories: servable }, message: 'no open demand in any category it can make or convert to' }, 0, 0);
+    return { ...base, reasons };
+  }
+  const pendingHere = new Set(state.pendingForOffer(offerId).map((m) => m.demandId));
+  let withCeiling = 0;
+  let priceRefused = 0;
+  const perCode = new Map<string, { demands: number; units: number }>();
+  for (const d of demands) {
+    if (pendingHere.has(d.id)) continue;
+    base.candidateDemands++;
+    const short = uncoveredUnits(state, d);
+    const e = evaluate(view, d, now);
+    if (d.maxPricePerUnit !== null) withCeiling++;
+    let rs: Reason[];
+    if (e.eligible) {
+      if (short <= 0) rs = [{ code: 'covered', params: {}, message: 'covered by other proposals or confirmed matches' }];
+      else rs = eligibleShortfall(state, view, d, e, now, short);
+    } else rs = e.reasons;
+    for (const r of rs) {
+      const c = perCode.get(r.code) ?? { demands: 0, units: 0 };
+      c.demands += 1;
+      c.units += Math.max(0, short);
+      perCode.set(r.code, c);
+      if (r.code === 'price') priceRefused++;
+      add(supplierSideReason(r, view), 0, 0);
+    }
+  }
+  for (const r of reasons) {
+    const c = perCode.get(r.code);
+    if (!c) continue;
+    r.demands = c.demands;
+    r.units = c.units;
+    if (r.code === 'price') {
+      r.params = { pricePerUnit: view.pricePerUnit, demands: priceRefused, demandsWithCeiling: withCeiling, aboveEveryCeiling: priceRefused === withCeiling };
+      r.message = priceRefused === withCeiling
+        ? `asks ¥${view.pricePerUnit?.toFixed(2)} per unit, above the maximum of every buyer with one (${priceRefused})`
+        : `asks ¥${view.pricePerUnit?.toFixed(2)} per unit, above the maximum of ${priceRefused} of ${withCeiling} buyers with one`;
+    }
+    if (r.code !== 'certification' || !r.params.requiredByCatalog) r.message = `${r.message} (${c.demands} demand${c.demands === 1 ? '' : 's'}, ${fmtUnits(c.units)} units)`;
+  }
+  reasons.sort((a, b) => b.units - a.units || a.code.localeCompare(b.code));
+  return { ...base, reasons };
+}
+
+/** A reason as the supplier may read it: no buyer's price, deadline or place. */
+function supplierSideReason(r: Reason, o: OfferView): Reason {
+  const p = r.params ?? {};
+  switch (r.code) {
+    case 'price':
+      return { code: 'price', params: { pricePerUnit: o.pricePerUnit }, message: 'asks more than buyers will pay' };
+    case 'time':
+      return { code: 'time', params: { afterDeadline: p.kind === 'after_deadline' ? 1 : 0, windowEnds: p.kind === 'window_ends' ? 1 : 0 }, message: p.kind === 'after_deadline' ? 'too far or too late: it can deliver only after their deadlines' : 'its window ends before production could start' };
+    case 'min_order':
+      return { code: 'min_order', params: { minOrderUnits: o.minOrderUnits }, message: `they need fewer units than its minimum order of ${fmtUnits(o.minOrderUnits)}` };
+    case 'capacity':
+      return { code: 'capacity', params: { moreUrgentUnits: p.moreUrgentUnits ?? 0 }, message: 'its line has no units left by the dates they are due' };
+    case 'deliverable':
+      return { code: 'deliverable', params: {}, message: 'it can make no more by their deadlines' };
+    case 'declined':
+    case 'lapsed':
+      return { code: r.code, params: {}, message: r.code === 'declined' ? 'a proposal was declined' : 'a proposal lapsed unanswered' };
+    case 'covered':
+      return r;
+    default:
+      // category and certification reasons are about the offer itself
+      return { code: r.code, params: { ...p }, message: r.message };
+  }
 }
 
 export interface GlobalPlan {

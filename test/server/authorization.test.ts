@@ -60,6 +60,10 @@ const checks = {
     expect(b.offerId).to.equal(w.offer.id);
     expect((b.lines as unknown[]).length).to.be.greaterThan(0);
   },
+  theOfferReasons: (b, w) => {
+    expect(b.offerId).to.equal(w.offer.id);
+    expect(b.reasons).to.be.an('array');
+  },
   theDemand: (b, w) => expect(b).to.deep.include({ id: w.demand.id, organizationId: w.demand.organizationId }),
   theMatch: (b, w, as) => {
     expect(b).to.deep.include({ id: w.match.id, offerId: w.offer.id, demandId: w.demand.id });
@@ -165,6 +169,7 @@ const routes: RouteCase[] = [
   route('delete', '/api/offers/:offer',            [401, 401, 401, 401, 200, 404, 403, 403, 403, 403], { returns: 'theOffer', writes: true }),
   route('get',    '/api/offers/:offer/matches',    [401, 401, 401, 401, 200, 404, 403, 403, 200, 200], { returns: 'listsTheMatch' }),
   route('get',    '/api/offers/:offer/lines',      [401, 401, 401, 401, 200, 404, 403, 403, 200, 200], { returns: 'theOfferLines' }),
+  route('get',    '/api/offers/:offer/reasons',    [401, 401, 401, 401, 200, 404, 403, 403, 200, 200], { returns: 'theOfferReasons' }),
 
   route('post',   '/api/demands',                  [401, 401, 401, 401, 403, 403, 201, 201, 403, 403], { returns: 'newOwnPosting', writes: true, body: () => demandInput({ category: 'brake-pad', quantity: 10, requiredCertifications: [] }) }),
   route('get',    '/api/demands',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'visibleDemands' }),
