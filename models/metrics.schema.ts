@@ -93,3 +93,28 @@ export const OptimizeSummarySchema = z.object({
   solveMs: z.number(),
 });
 export type OptimizeSummary = z.infer<typeof OptimizeSummarySchema>;
+
+/** (extension) One day of coverage: the sums as they stood at the end of that day (UTC; today: now). */
+export const HistoryPointSchema = z.object({
+  date: z.string().describe('YYYY-MM-DD'),
+  demanded: z.number(),
+  proposed: z.number(),
+  confirmed: z.number().describe('includes delivered'),
+  delivered: z.number(),
+  short: z.number(),
+});
+export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
+
+export const CoverageHistorySchema = z.object({
+  days: z.array(z.string()),
+  categories: z.array(z.object({ category: z.string(), unit: UnitSchema, series: z.array(HistoryPointSchema).describe('units of that product, one point per day') })),
+  valueCny: z.array(HistoryPointSchema).describe('across products: CNY at the catalog reference prices, one point per day'),
+  generatedAt: z.string(),
+});
+export type CoverageHistory = z.infer<typeof CoverageHistorySchema>;
+
+export const CoverageHistoryQuerySchema = z.strictObject({
+  days: z.coerce.number().int().min(1).max(366).default(30),
+  category: z.string().trim().min(1).max(64).optional(),
+  region: z.string().trim().min(1).max(64).optional().describe('province of the delivery place'),
+});

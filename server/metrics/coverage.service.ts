@@ -3,6 +3,7 @@ import type { CategoryCoverage, Coverage, CoverageRow, CoverageSummary } from '.
 import { provinceAt } from '../../models/provinces';
 import type { Ledger } from '../ledger/ledger';
 import type { LedgerEvent } from '../ledger/state';
+import { CoverageHistoryService } from './history';
 
 type Sums = Pick<CoverageRow, 'demandedUnits' | 'proposedUnits' | 'confirmedUnits' | 'deliveredUnits' | 'shortageUnits' | 'supplyUnits' | 'openDemands' | 'criticalShortageUnits'>;
 const SUM_KEYS: (keyof Sums)[] = ['demandedUnits', 'proposedUnits', 'confirmedUnits', 'deliveredUnits', 'shortageUnits', 'supplyUnits', 'openDemands', 'criticalShortageUnits'];
@@ -102,7 +103,11 @@ export class CoverageService {
   private cached: { seq: number; value: Coverage } | null = null;
   private changes = 0;
 
+  /** Coverage over time, folded from the Event log. */
+  readonly history: CoverageHistoryService;
+
   constructor(private readonly ledger: Ledger) {
+    this.history = new CoverageHistoryService(ledger);
     ledger.onCommitted((events) => this.onEvents(events));
     ledger.onReplicated((events) => this.onEvents(events));
   }

@@ -82,6 +82,7 @@ const checks = {
     expectCeiling((b.items as Match[])[0], as);
   },
   coverage: (b) => expect(b).to.be.an('object').that.is.not.empty,
+  coverageHistory: (b) => expect(b.days).to.have.length(30),
   optimized: (b) => expect(b.proposalsCreated).to.be.a('number'),
 } satisfies Record<string, (body: Record<string, unknown>, w: World, as: Role) => void>;
 type Check = keyof typeof checks;
@@ -184,6 +185,7 @@ const routes: RouteCase[] = [
   route('patch',  '/api/matches/:match',           [401, 401, 401, 401, 200, 404, 200, 404, 403, 403], { returns: 'theMatch', writes: true, body: () => ({ status: 'cancelled' }) }),
 
   route('get',    '/api/metrics/coverage',         [401, 401, 401, 401, 403, 403, 403, 403, 200, 200], { returns: 'coverage' }),
+  route('get',    '/api/metrics/coverage/history', [401, 401, 401, 401, 403, 403, 403, 403, 200, 200], { returns: 'coverageHistory' }),
   route('post',   '/api/allocations/optimize',     [401, 401, 401, 401, 403, 403, 403, 403, 200, 200], { returns: 'optimized', writes: true }),
 ];
 
