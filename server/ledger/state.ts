@@ -462,6 +462,11 @@ export class LedgerState {
     return out;
   }
 
+  /** The categories an open offer can serve, directly or by conversion. */
+  categoriesOf(offerId: string): string[] {
+    return this.offerCategories.get(offerId) ?? [];
+  }
+
   /** Open demands in any category the offer can serve. */
   demandsFor(offerId: string, now: number): DemandView[] {
     const out: DemandView[] = [];
@@ -472,6 +477,37 @@ export class LedgerState {
       }
     }
     return out;
+  }
+
+  /**
+   * The connected part of the market around some categories: categories linked by open offers that serve more
+   * than one of them, with every open offer and demand in them. No offer outside it can serve a demand inside,
+   * so re-solving it alone is the same as re-solving everything.
+   */
+  component(categories: Iterable<string>, now: number): { categories: Set<string>; offers: OfferView[]; demands: DemandView[] } {
+    const cats = new Set<string>();
+    const offerIds = new Set<string>();
+    const queue = [...categories];
+    while (queue.length) {
+      const c = queue.pop()!;
+      if (cats.has(c)) continue;
+      cats.add(c);
+      for (const id of this.offersByCategory.get(c) ?? []) {
+        if (offerIds.has(id) || !this.offerView(id, now)) continue;
+        offerIds.add(id);
+        for (const other of this.offerCategories.get(id) ?? []) if (!cats.has(other)) queue.push(other);
+      }
+    }
+    const offers: OfferView[] = [];
+    for (const id of offerIds) offers.push(this.offerView(id, now)!);
+    const demands: DemandView[] = [];
+    for (const c of cats) {
+      for (const id of this.demandsByCategory.get(c) ?? []) {
+        const v = this.demandView(id, now);
+        if (v) demands.push(v);
+      }
+    }
+    return { categories: cats, offers, demands };
   }
 
   /** Every open offer view (the optimizer, near misses). */

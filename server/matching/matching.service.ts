@@ -81,16 +81,84 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
   emitMatch(tx, 'match:proposed', m, transition(tx, 'proposed', SYSTEM, source === 'optimizer' ? 'global allocation' : undefined));
 }
 
+/** Above this many open postings in the part of the market a change touches, matching stays incremental. */
+export const REPLAN_MAX_POSTINGS = 6000;
+
+/** The categories already re-solved in a command: one command re-solves each part of the market once. */
+const solvedIn = new WeakMap<Tx, Set<string>>();
+
 /**
- * Proposes matches for a demand that is new, changed or has units free again. What free capacity cannot
- * cover, a more urgent demand takes from proposals to less urgent ones that neither side has accepted yet;
- * those demands are then matched again (each step strictly lower in priority, so it ends).
+ * Proposes matches for a demand that is new, changed or has units free again: the part of the market it is
+ * in (its category and every category linked to it by an offer that serves both) is solved again, most
+ * priority-weighted units first, then least cost, and the standing proposals nobody accepted follow that
+ * optimum. A more urgent demand thereby takes units proposed to less urgent ones. What the optimum leaves
+ * uncovered is then planned incrementally (units the network counts at a converted line's rate).
  */
 export function matchDemand(tx: Tx, demandId: string, source: Match['source'] = 'incremental'): number {
-  let made = planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
-  const bumped = preempt(tx, demandId, source);
-  made += bumped.made;
-  for (const id of bumped.demands) made += matchDemand(tx, id, source);
+  const d = tx.state.demands.get(demandId);
+  let made = d ? replan(tx, [d.category], source) : 0;
+  if (made < 0) {
+    // too large to re-solve per change: the incremental planner with priority pre-emption
+    made = planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
+    const bumped = preempt(tx, demandId, source);
+    made += bumped.made;
+    for (const id of bumped.demands) made += matchDemand(tx, id, source);
+    return made;
+  }
+  return made + planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
+}
+
+export function matchOffer(tx: Tx, offerId: string) {
+  const o = tx.state.offers.get(offerId);
+  const categories = new Set([...(o?.products.map((p) => p.category) ?? []), ...tx.state.categoriesOf(offerId)]);
+  const made = replan(tx, categories, 'incremental');
+  return Math.max(0, made) + planForOffer(tx.state, offerId, tx.now, (p) => propose(tx, p, 'incremental'));
+}
+
+/**
+ * Re-solves the part of the market around `categories` and moves the unaccepted proposals in it to the
+ * optimum (a standing proposal wins a tie, so equal allocations do not churn). Returns the proposals made,
+ * or -1 when the part is too large to re-solve per change.
+ */
+export function replan(tx: Tx, categories: Iterable<string>, source: Match['source']): number {
+  const s = tx.state;
+  let done = solvedIn.get(tx);
+  if (!done) solvedIn.set(tx, (done = new Set()));
+  const todo = [...categories].filter((c) => !done.has(c));
+  if (!todo.length) return 0;
+  const scope = s.component(todo, tx.now);
+  for (const c of scope.categories) done.add(c);
+  if (scope.offers.length + scope.demands.length > REPLAN_MAX_POSTINGS) {
+    for (const c of scope.categories) done.delete(c);
+    return -1;
+  }
+  if (!scope.demands.length || !scope.offers.length) return 0;
+  const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true });
+  if (!g.replaced.length && !g.plans.length) return 0;
+  // who takes the units of a proposal that goes: a more urgent demand on the same line, or a better allocation
+  const takers = new Map<string, number>();
+  for (const p of g.plans) {
+    const key = `${p.offer.id}#${p.e.route.line}`;
+    takers.set(key, Math.max(takers.get(key) ?? 0, priorityWeight[p.demand.priority]));
+  }
+  const urgentBy = new Map<number, string>(Object.entries(priorityWeight).map(([k, v]) => [v, k]));
+  for (const id of g.replaced) {
+    const m = s.matches.get(id);
+    if (!m || m.status !== 'proposed') continue;
+    const taker = takers.get(`${m.offerId}#${lineOf(s, m).line}`) ?? 0;
+    const mine = priorityWeight[m.priority as keyof typeof priorityWeight];
+    close(tx, m, 'withdrawn', taker > mine ? `a more urgent demand (${urgentBy.get(taker)}) took these units` : 're-planned: these units serve the demands better elsewhere (most urgent first, then cheapest)');
+  }
+  let made = 0;
+  for (const p of g.plans) {
+    const o = s.offerView(p.offer.id, tx.now);
+    const d = s.demandView(p.demand.id, tx.now);
+    if (!o || !d || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
+    const n = Math.min(p.units, lineFree(s, o, d, p.e, tx.now), uncoveredUnits(s, d));
+    if (n < o.minOrderUnits || n <= 0) continue;
+    propose(tx, { ...p, offer: o, demand: d, units: n }, source);
+    made++;
+  }
   return made;
 }
 
@@ -131,10 +199,6 @@ function preempt(tx: Tx, demandId: string, source: Match['source']): { made: num
     }
   }
   return { made, demands };
-}
-
-export function matchOffer(tx: Tx, offerId: string) {
-  return planForOffer(tx.state, offerId, tx.now, (p) => propose(tx, p, 'incremental'));
 }
 
 /** Moves a pending match to a closed status. */
@@ -217,6 +281,45 @@ function adjustDemand(tx: Tx, demandId: string, delta: { confirmed?: number; del
   const next: Demand = { ...d, confirmedUnits: confirmed, deliveredUnits: d.deliveredUnits + (delta.delivered ?? 0), status, version: d.version + 1, updatedAt: new Date(tx.now).toISOString() };
   emitDemand(tx, next);
   return next;
+}
+
+/**
+ * The global allocation over every open posting, as one step of a command: solved on the state at its log
+ * position, its withdrawals and new proposals committed in one append.
+ */
+export function optimizeStep(tx: Tx, maxArcsPerDemand = 40): OptimizeSummary {
+  const g = planGlobal(tx.state, tx.now, maxArcsPerDemand);
+  let withdrawn = 0;
+  for (const id of g.replaced) {
+    const m = tx.state.matches.get(id);
+    if (!m || m.status !== 'proposed') continue;
+    close(tx, m, 'withdrawn', 'replaced by the global allocation');
+    withdrawn++;
+  }
+  let created = 0;
+  for (const p of g.plans) {
+    // the plan was made on the same state; what it takes is free once the replaced ones are gone
+    const o = tx.state.offerView(p.offer.id, tx.now);
+    const d = tx.state.demandView(p.demand.id, tx.now);
+    if (!o || !d) continue;
+    const n = Math.min(p.units, lineFree(tx.state, o, d, p.e, tx.now), uncoveredUnits(tx.state, d));
+    if (n < o.minOrderUnits || n <= 0) continue;
+    propose(tx, { ...p, offer: o, demand: d, units: n }, 'optimizer');
+    created++;
+  }
+  return {
+    demands: g.instance.demands.length,
+    offers: g.instance.supplies.length,
+    arcs: g.instance.arcs.length,
+    unitsAllocated: g.unitsAllocated,
+    weightedUnits: g.weightedUnits,
+    totalCost: g.totalCost,
+    proposalsCreated: created,
+    proposalsWithdrawn: withdrawn,
+    proposalsKept: g.kept + g.held,
+    previousWeightedUnits: g.previousWeighted,
+    solveMs: g.solveMs,
+  };
 }
 
 /**
@@ -369,40 +472,7 @@ export class MatchingService {
    * position, its withdrawals and new proposals committed in one append.
    */
   optimize(maxArcsPerDemand = 40): Promise<OptimizeSummary> {
-    return this.ledger.submit((tx) => {
-      const g = planGlobal(tx.state, tx.now, maxArcsPerDemand);
-      let withdrawn = 0;
-      for (const id of g.replaced) {
-        const m = tx.state.matches.get(id);
-        if (!m || m.status !== 'proposed') continue;
-        close(tx, m, 'withdrawn', 'replaced by the global allocation');
-        withdrawn++;
-      }
-      let created = 0;
-      for (const p of g.plans) {
-        // the plan was made on the same state; what it takes is free once the replaced ones are gone
-        const o = tx.state.offerView(p.offer.id, tx.now);
-        const d = tx.state.demandView(p.demand.id, tx.now);
-        if (!o || !d) continue;
-        const n = Math.min(p.units, lineFree(tx.state, o, d, p.e, tx.now), uncoveredUnits(tx.state, d));
-        if (n < o.minOrderUnits || n <= 0) continue;
-        propose(tx, { ...p, offer: o, demand: d, units: n }, 'optimizer');
-        created++;
-      }
-      return {
-        demands: g.instance.demands.length,
-        offers: g.instance.supplies.length,
-        arcs: g.instance.arcs.length,
-        unitsAllocated: g.unitsAllocated,
-        weightedUnits: g.weightedUnits,
-        totalCost: g.totalCost,
-        proposalsCreated: created,
-        proposalsWithdrawn: withdrawn,
-        proposalsKept: g.kept + g.held,
-        previousWeightedUnits: g.previousWeighted,
-        solveMs: g.solveMs,
-      };
-    });
+    return this.ledger.submit((tx) => optimizeStep(tx, maxArcsPerDemand));
   }
 
   /**

@@ -380,19 +380,29 @@ export interface GlobalPlan {
   solveMs: number;
 }
 
+/** A part of the market solved alone (`LedgerState.component`), and whether standing proposals win ties. */
+export interface GlobalScope {
+  offers: OfferView[];
+  demands: DemandView[];
+  preferStanding?: boolean;
+}
+
 /**
  * The global allocation over every open posting, solved exactly on the time-expanded network of production
  * lines and days (most priority-weighted units, then least cost). Units a conversion makes at another rate are
  * counted in the line's own units here; the proposals made from the plan are sized by the exact per-line check. Proposals a party accepted, and confirmed matches, are kept
  * and their units held; unaccepted proposals that differ from the optimum are replaced.
  */
-export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 40): GlobalPlan {
+export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 40, scope?: GlobalScope): GlobalPlan {
   const started = performance.now();
   const heldByDemand = new Map<string, number>();
   const unaccepted = new Map<string, { id: string; units: number }>();
   let previousWeighted = 0;
   let held = 0;
-  for (const p of state.pendingMatches()) {
+  const openOffers = scope ? scope.offers : state.openOffers(now);
+  const openDemands = scope ? scope.demands : state.openDemands(now);
+  const pending = scope ? openDemands.flatMap((d) => state.pendingForDemand(d.id)) : state.pendingMatches();
+  for (const p of pending) {
     const d = state.demands.get(p.demandId);
     if (d) previousWeighted += priorityWeight[d.priority] * p.units;
     if (p.status === 'proposed') unaccepted.set(`${p.offerId}:${p.demandId}`, { id: p.id, units: p.units });
@@ -407,7 +417,7 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   const instance: AllocationInstance = { supplies: [], demands: [], arcs: [] };
   const evaluations = new Map<string, { o: OfferView; d: DemandView; e: Eligible }>();
   const dayIndex = (t: number) => Math.floor((t - now) / DAY_MS + 1 / 24) - 1;
-  for (const o of state.openOffers(now)) {
+  for (const o of openOffers) {
     const w = windowOf(o);
     const first = Math.max(0, Math.ceil((w.from - now) / DAY_MS - 1 / 24));
     const working = daysBy(w, now, w.to);
@@ -439,7 +449,7 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   }
   instance.supplies.sort((a, b) => a.id.localeCompare(b.id));
   const supplyIds = new Set(instance.supplies.map((x) => x.id));
-  const demands = state.openDemands(now).sort((a, b) => a.id.localeCompare(b.id));
+  const demands = [...openDemands].sort((a, b) => a.id.localeCompare(b.id));
   for (const d of demands) {
     const units = d.remainingUnits - (heldByDemand.get(d.id) ?? 0);
     if (units <= 0) continue;
@@ -453,8 +463,10 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       const due = dayIndex(dueFor(d, e));
       if (!supplyIds.has(supply) || due < 0) continue;
       evaluations.set(`${supply}:${d.id}`, { o, d, e });
+      // a standing proposal is preferred by a tenth of a cent a unit, so equal allocations do not churn
+      const stay = scope?.preferStanding && unaccepted.has(`${o.id}:${d.id}`) ? 0.001 : 0;
       arcs.push({
-        arc: { supply, demand: d.id, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, limit: e.deliverableUnits, due },
+        arc: { supply, demand: d.id, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100 - stay, limit: e.deliverableUnits, due },
         score: scoreOf(o, d, e, Math.min(units, e.deliverableUnits), now),
       });
     }

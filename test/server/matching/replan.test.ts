@@ -1,0 +1,143 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { priorityWeight } from '../../../models/common.schema';
+import type { Match } from '../../../models/match.schema';
+import type { Tx } from '../../../server/ledger/ledger';
+import { LedgerState } from '../../../server/ledger/state';
+import { emitDemand, emitOffer, matchDemand, matchOffer, optimizeStep } from '../../../server/matching/matching.service';
+import { newDemand, newOffer } from '../../../server/postings/postings.service';
+import { bearer, register, startTestServer, type Account } from '../../fixtures/app';
+import { daysFromNow, demandInput, offerInput } from '../../fixtures/postings';
+import { connect, waitFor, type ClientSocket } from '../../fixtures/sockets';
+
+const DAY = 86_400_000;
+
+/** The ledger's state machine without storage: commands applied to a bare LedgerState. */
+function machine(now: number) {
+  const state = new LedgerState();
+  let seq = 0;
+  const tx = (): Tx => ({
+    state,
+    now,
+    newId: () => new mongoose.Types.ObjectId().toHexString(),
+    emit: (type, data) => {
+      seq += 1;
+      state.apply({ seq, type, data: JSON.parse(JSON.stringify(data)) });
+    },
+    replay: () => null,
+    remember: () => undefined,
+  });
+  return { state, tx };
+}
+
+const weighted = (s: LedgerState) => [...s.pendingMatches()].reduce((n, m) => n + priorityWeight[m.priority as keyof typeof priorityWeight] * m.units, 0);
+
+/** The allocation from scratch on the same state (the coordinator's optimize), measured and rolled back. */
+function fromScratch(s: LedgerState, tx: () => Tx) {
+  s.beginJournal();
+  try {
+    optimizeStep(tx());
+    return weighted(s);
+  } finally {
+    s.rollback();
+    s.endJournal();
+  }
+}
+
+describe('live re-planning: the standing proposals follow the optimum', function () {
+  this.timeout(120_000);
+
+  it('when postings of random sizes, prices, places and urgencies arrive in random order, then after every one the standing proposals carry at least 99 % of the from-scratch optimum', () => {
+    const now = Date.UTC(2026, 11, 1);
+    const place = fc.record({ lat: fc.double({ min: 22, max: 40, noNaN: true }), lng: fc.double({ min: 100, max: 121, noNaN: true }) });
+    const offer = fc.record({ kind: fc.constant('offer' as const), rate: fc.integer({ min: 50, max: 2000 }), days: fc.integer({ min: 5, max: 40 }), price: fc.integer({ min: 5, max: 30 }), at: place });
+    const demand = fc.record({
+      kind: fc.constant('demand' as const),
+      units: fc.integer({ min: 500, max: 30_000 }),
+      due: fc.integer({ min: 6, max: 45 }),
+      priority: fc.constantFrom('normal', 'high', 'critical'),
+      max: fc.integer({ min: 10, max: 40 }),
+      at: place,
+    });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(offer, demand), { minLength: 4, maxLength: 24 }), (events) => {
+        const m = machine(now);
+        m.state.orgs.set('s', { id: 's', name: 'Supplier', kind: 'supplier', region: 'HB', location: { lat: 30.6, lng: 114.3 }, certifications: ['iso-13485', 'gb-19082'], stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
+        m.state.orgs.set('b', { id: 'b', name: 'Buyer', kind: 'buyer', region: 'HB', location: { lat: 30.6, lng: 114.3 }, certifications: [], stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
+        for (const ev of events) {
+          const tx = m.tx();
+          if (ev.kind === 'offer') {
+            const o = newOffer(tx, m.state.orgs.get('s')!, {
+              products: [{ category: 'protective-gown', unitsPerDay: ev.rate }], capabilities: ['sewing'], certifications: ['iso-13485', 'gb-19082'],
+              availableFrom: new Date(now).toISOString(), availableTo: new Date(now + ev.days * DAY).toISOString(), location: ev.at, minOrderUnits: 1, pricePerUnit: ev.price, conversionLeadDays: 0,
+            } as never);
+            emitOffer(tx, o);
+            matchOffer(tx, o.id);
+          } else {
+            const d = newDemand(tx, m.state.orgs.get('b')!, {
+              category: 'protective-gown', quantity: ev.units, deadline: new Date(now + ev.due * DAY).toISOString(), deliveryLocation: ev.at, requiredCertifications: [], maxPricePerUnit: ev.max, priority: ev.priority,
+            } as never);
+            emitDemand(tx, d);
+            matchDemand(tx, d.id);
+          }
+          const optimum = fromScratch(m.state, m.tx);
+          expect(weighted(m.state), `after ${events.indexOf(ev) + 1} of ${events.length} events`).to.be.at.least(0.99 * optimum);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  describe('through the service', () => {
+    let running: Awaited<ReturnType<typeof startTestServer>>;
+    let url: string;
+    let buyer: Account;
+    let socket: ClientSocket;
+    beforeEach(async () => {
+      running = await startTestServer();
+      url = running.url;
+      buyer = await register(url, 'buyer');
+      socket = await connect(url, buyer.token);
+    });
+    afterEach(async () => {
+      socket.close();
+      await running.stop();
+    });
+    const matchesOf = async (demandId: string) => (await request(url).get(`/api/demands/${demandId}/matches`).set(bearer(buyer)).expect(200)).body.items as Match[];
+
+    it('when a cheaper supplier posts a line that can make the whole demand, then the unaccepted proposal moves to it live, the buyer is told why, and an unrelated posting moves nothing', async () => {
+      const dear = await register(url, 'supplier', { certifications: ['iso-13485', 'gb-19082'] });
+      await request(url).post('/api/offers').set(bearer(dear)).send(offerInput({ pricePerUnit: 18 })).expect(201);
+      const d = (await request(url).post('/api/demands').set(bearer(buyer)).send(demandInput({ quantity: 5000 })).expect(201)).body;
+      const [first] = await matchesOf(d.id);
+      expect(first).to.include({ status: 'proposed', units: 5000 });
+
+      const cheap = await register(url, 'supplier', { certifications: ['iso-13485', 'gb-19082'] });
+      const moved = waitFor<{ match: Match }>(socket, 'match:updated', (p) => p.match.id === first.id && p.match.status === 'withdrawn');
+      const arrived = waitFor<{ match: Match }>(socket, 'match:proposed', (p) => p.match.demandId === d.id);
+      await request(url).post('/api/offers').set(bearer(cheap)).send(offerInput({ pricePerUnit: 9 })).expect(201);
+      const [gone, now] = await Promise.all([moved, arrived]);
+      expect(gone.match.history?.at(-1)?.note ?? (gone as unknown as { transition: { note: string } }).transition?.note).to.match(/re-planned/);
+      expect(now.match).to.include({ supplierOrgId: cheap.user.organization!.id, units: 5000 });
+
+      // a face-shield demand elsewhere is its own part of the market: the gown proposals stay as they are
+      const before = (await matchesOf(d.id)).filter((m) => m.status === 'proposed').map((m) => m.id);
+      await request(url).post('/api/demands').set(bearer(buyer)).send({ category: 'face-shield', quantity: 1000, deadline: daysFromNow(20), deliveryLocation: { lat: 30.6, lng: 114.3 }, priority: 'critical' }).expect(201);
+      expect((await matchesOf(d.id)).filter((m) => m.status === 'proposed').map((m) => m.id)).to.deep.equal(before);
+    });
+
+    it('when the buyer has accepted a proposal, then a cheaper line posted later leaves it where it is', async () => {
+      const dear = await register(url, 'supplier', { certifications: ['iso-13485', 'gb-19082'] });
+      await request(url).post('/api/offers').set(bearer(dear)).send(offerInput({ pricePerUnit: 18 })).expect(201);
+      const d = (await request(url).post('/api/demands').set(bearer(buyer)).send(demandInput({ quantity: 5000 })).expect(201)).body;
+      const [first] = await matchesOf(d.id);
+      await request(url).post(`/api/matches/${first.id}/accept`).set(bearer(buyer)).expect(200);
+      const cheap = await register(url, 'supplier', { certifications: ['iso-13485', 'gb-19082'] });
+      await request(url).post('/api/offers').set(bearer(cheap)).send(offerInput({ pricePerUnit: 9 })).expect(201);
+      const after = await matchesOf(d.id);
+      expect(after.map((m) => [m.id, m.status])).to.deep.equal([[first.id, 'accepted_by_buyer']]);
+    });
+  });
+});
