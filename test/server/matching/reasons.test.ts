@@ -28,7 +28,8 @@ describe('reasons on both sides', () => {
     // 30,000 gowns in the window; a critical demand of another buyer takes 25,000 of them first
     await post(supplier, 'offers', offerInput());
     const other = await register(t.app, 'buyer');
-    await post(other, 'demands', demandInput({ quantity: 25_000, priority: 'critical', deadline: daysFromNow(40) }));
+    // (it needs GB 19082 too, so the second supplier's cheaper lines cannot serve it instead)
+    await post(other, 'demands', demandInput({ quantity: 25_000, priority: 'critical', deadline: daysFromNow(40), requiredCertifications: ['gb-19082'] }));
     // a second supplier has two gown offers, both without the GB 19082 the buyer requires
     const s2 = await register(t.app, 'supplier', { name: 'Uncertified sewing shop', certifications: ['iso-13485'] });
     const noCert = { certifications: ['iso-13485'], pricePerUnit: 9 };
