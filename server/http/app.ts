@@ -21,6 +21,8 @@ import type { MatchingService } from '../matching/matching.service';
 import { metricsRoutes } from '../metrics/metrics.routes';
 import type { CoverageService } from '../metrics/coverage.service';
 import { postingsRoutes } from '../postings/postings.routes';
+import { transferRoutes } from '../transfer/transfer.routes';
+import { TransferService } from '../transfer/transfer.service';
 import type { PostingsService } from '../postings/postings.service';
 import { authenticate } from './auth.middleware';
 import { errorHandler, notFound } from './error.middleware';
@@ -178,8 +180,8 @@ export function createApp(deps: AppDeps) {
   });
   api.use(['/auth/login', '/auth/register'], authLimiter);
   api.use('/auth/register', registerLimiter);
-  api.use(['/offers', '/demands', '/matches'], writeLimiter);
-  api.use(['/offers', '/demands', '/matches'], readLimiter);
+  api.use(['/offers', '/demands', '/matches', '/import', '/export', '/templates'], writeLimiter);
+  api.use(['/offers', '/demands', '/matches', '/import', '/export', '/templates'], readLimiter);
   api.use(['/matches', '/offers/:id/matches', '/demands/:id/matches'], shapeMatchResponses);
   api.use(idempotency());
 
@@ -188,6 +190,7 @@ export function createApp(deps: AppDeps) {
   api.use(postingsRoutes(registry, deps.postings));
   api.use(matchingRoutes(registry, deps.matching, deps.postings));
   api.use(metricsRoutes(registry, deps.coverage));
+  api.use(transferRoutes(registry, new TransferService(deps.postings.ledger, deps.coverage)));
 
   let document: unknown;
   const docRouter = Router();

@@ -103,7 +103,7 @@ export function postDemand(tx: Tx, org: OrgInfo, input: DemandInput): Demand {
  * proposals it causes; reads come from the ledger's in-memory state.
  */
 export class PostingsService {
-  constructor(private readonly ledger: Ledger) {}
+  constructor(readonly ledger: Ledger) {}
 
   private get state() {
     return this.ledger.state;
