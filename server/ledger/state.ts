@@ -107,6 +107,8 @@ export class LedgerState {
   /** Matches whose units a line still has to make (pending, confirmed, in production), per offer. */
   private readonly activeByOffer = new Map<string, Set<string>>();
   private readonly declined = new Map<string, number>();
+  /** Bumped whenever an offer that serves a category, or a refusal in it, changes (planners cache by it). */
+  private readonly epochs = new Map<string, number>();
   private readonly offerViews = new Map<string, OfferView>();
   private readonly demandViews = new Map<string, DemandView>();
 
@@ -160,7 +162,19 @@ export class LedgerState {
   }
 
   private touchOrg(orgId: string) {
-    for (const id of this.offersByOrg.get(orgId) ?? []) this.offerViews.delete(id);
+    for (const id of this.offersByOrg.get(orgId) ?? []) {
+      this.offerViews.delete(id);
+      this.bump(this.offerCategories.get(id));
+    }
+  }
+
+  private bump(categories: Iterable<string> | undefined) {
+    for (const c of categories ?? []) this.epochs.set(c, (this.epochs.get(c) ?? 0) + 1);
+  }
+
+  /** A counter that changes whenever anything an offer contributes to `category`'s candidates changes. */
+  epochOf(category: string): number {
+    return this.epochs.get(category) ?? 0;
   }
 
   // ---- entities ------------------------------------------------------------------------------------
@@ -169,6 +183,7 @@ export class LedgerState {
     const prev = this.offers.get(id);
     if (prev) {
       removeFrom(this.offersByOrg, prev.organizationId, id);
+      this.bump(this.offerCategories.get(id));
       for (const c of this.offerCategories.get(id) ?? []) removeFrom(this.offersByCategory, c, id);
       this.offerCategories.delete(id);
     }
@@ -184,6 +199,7 @@ export class LedgerState {
     if (o.status === 'open' && o.totalUnits - o.reservedUnits > 0) {
       const cats = servableCategories({ products: o.products, capabilities: o.capabilities, conversionLeadDays: o.conversionLeadDays }, catalog.categories);
       this.offerCategories.set(id, cats);
+      this.bump(cats);
       for (const c of cats) addTo(this.offersByCategory, c, id);
     }
   }
@@ -215,7 +231,10 @@ export class LedgerState {
       this.proposedByDemand.set(prev.demandId, (this.proposedByDemand.get(prev.demandId) ?? 0) - prev.units);
     }
     if (prev && isActive(prev.status)) removeFrom(this.activeByOffer, prev.offerId, id);
-    if (prev && isRefusal(prev)) this.declined.set(`${prev.demandId}:${prev.offerId}`, (this.declined.get(`${prev.demandId}:${prev.offerId}`) ?? 1) - 1);
+    if (prev && isRefusal(prev)) {
+      this.declined.set(`${prev.demandId}:${prev.offerId}`, (this.declined.get(`${prev.demandId}:${prev.offerId}`) ?? 1) - 1);
+      this.bump([prev.category]);
+    }
     if (!m) {
       if (prev) {
         removeFrom(this.matchesByPosting, prev.offerId, id);
@@ -237,6 +256,7 @@ export class LedgerState {
       this.proposedByDemand.set(m.demandId, (this.proposedByDemand.get(m.demandId) ?? 0) + m.units);
     }
     if (isRefusal(m)) this.declined.set(`${m.demandId}:${m.offerId}`, (this.declined.get(`${m.demandId}:${m.offerId}`) ?? 0) + 1);
+    if (isRefusal(m)) this.bump([m.category]);
   }
 
   private put(kind: Entity, id: string, value: Offer | Demand | Match | undefined, seq: number | undefined) {

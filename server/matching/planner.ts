@@ -380,6 +380,36 @@ export interface GlobalPlan {
   solveMs: number;
 }
 
+type Candidate = { o: OfferView; e: Eligible; cost: number };
+type CandidateEntry = { view: DemandView; epoch: number; hour: number; units: number; limit: number; list: Candidate[] };
+const candidateCache = new WeakMap<LedgerState, Map<string, CandidateEntry>>();
+
+/**
+ * The offers that can serve a demand, best scored first, at most `limit`: the arcs the global allocation
+ * may use (it takes the first of them whose line has output left by the due date). Kept per demand until the demand, an offer serving its category, a refusal in it, the units still
+ * open or the hour changes (the units each proposal takes are checked exactly when it is made).
+ */
+function candidatesFor(state: LedgerState, d: DemandView, units: number, now: number, limit: number): Candidate[] {
+  let cache = candidateCache.get(state);
+  if (!cache) candidateCache.set(state, (cache = new Map()));
+  const epoch = state.epochOf(d.category);
+  const hour = Math.floor(now / 3_600_000);
+  const hit = cache.get(d.id);
+  if (hit && hit.view === d && hit.epoch === epoch && hit.hour === hour && hit.units === units && hit.limit === limit) return hit.list;
+  const scored: (Candidate & { score: number })[] = [];
+  for (const o of state.offersServing(d.category, now)) {
+    if (state.isDeclined(d.id, o.id)) continue;
+    const e = evaluate(o, d, now);
+    if (!e.eligible) continue;
+    scored.push({ o, e, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, score: scoreOf(o, d, e, Math.min(units, e.deliverableUnits), now) });
+  }
+  scored.sort((a, b) => b.score - a.score || a.o.id.localeCompare(b.o.id) || a.e.route.line - b.e.route.line);
+  const list = scored.slice(0, limit).map(({ o, e, cost }) => ({ o, e, cost }));
+  if (cache.size > 200_000) cache.clear();
+  cache.set(d.id, { view: d, epoch, hour, units, limit, list });
+  return list;
+}
+
 /** A part of the market solved alone (`LedgerState.component`), and whether standing proposals win ties. */
 export interface GlobalScope {
   offers: OfferView[];
@@ -454,24 +484,17 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     const units = d.remainingUnits - (heldByDemand.get(d.id) ?? 0);
     if (units <= 0) continue;
     instance.demands.push({ id: d.id, units, priority: priorityWeight[d.priority] });
-    const arcs: { arc: AllocationInstance['arcs'][number]; score: number }[] = [];
-    for (const o of state.offersServing(d.category, now)) {
-      if (state.isDeclined(d.id, o.id)) continue;
-      const e = evaluate(o, d, now);
-      if (!e.eligible) continue;
-      const supply = `${o.id}#${e.route.line}`;
-      const due = dayIndex(dueFor(d, e));
+    let taken = 0;
+    for (const c of candidatesFor(state, d, units, now, 2 * maxArcsPerDemand)) {
+      const supply = `${c.o.id}#${c.e.route.line}`;
+      const due = dayIndex(dueFor(d, c.e));
       if (!supplyIds.has(supply) || due < 0) continue;
-      evaluations.set(`${supply}:${d.id}`, { o, d, e });
+      if (++taken > maxArcsPerDemand) break;
+      evaluations.set(`${supply}:${d.id}`, { o: c.o, d, e: c.e });
       // a standing proposal is preferred by a tenth of a cent a unit, so equal allocations do not churn
-      const stay = scope?.preferStanding && unaccepted.has(`${o.id}:${d.id}`) ? 0.001 : 0;
-      arcs.push({
-        arc: { supply, demand: d.id, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100 - stay, limit: e.deliverableUnits, due },
-        score: scoreOf(o, d, e, Math.min(units, e.deliverableUnits), now),
-      });
+      const stay = scope?.preferStanding && unaccepted.has(`${c.o.id}:${d.id}`) ? 0.001 : 0;
+      instance.arcs.push({ supply, demand: d.id, cost: c.cost - stay, limit: c.e.deliverableUnits, due });
     }
-    arcs.sort((a, b) => b.score - a.score || a.arc.supply.localeCompare(b.arc.supply));
-    for (const a of arcs.slice(0, maxArcsPerDemand)) instance.arcs.push(a.arc);
   }
   const result = solveAllocation(instance);
   const plans: Plan[] = [];
