@@ -1,62 +1,27 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { en as zodEn, zhCN } from 'zod/locales';
 import { ApiError, type FieldDetail } from './api';
 import { h, uid } from './dom';
-import { fmtInt, lang, t, type Key } from './i18n';
-
-type Issue = z.core.$ZodIssue;
+import { lang, onLangChange, t, type Key } from './i18n';
 
 const isBlank = (v: unknown) => v === undefined || v === null || v === '';
 
-/** The value the user gave at an issue's path (zod's issues do not carry their input by default). */
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let v = input;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
-}
-
 /**
- * A localized message for one zod issue, from its code and parameters (zod's own text is English only).
- * `value` is what the user gave for that field.
+ * Form messages come from zod's own locales (`zh-CN`, `en`), switched with the UI language. Two things zod
+ * cannot know are said first: an empty field is "required" (not "expected number, received undefined"), and
+ * the schemas' refinements carry fixed English sentences, each with a dictionary entry (see `zodErrors`).
  */
-export function issueMessage(issue: Issue, value: unknown): string {
-  const n = (v: number | bigint) => fmtInt(Number(v));
-  switch (issue.code) {
-    case 'invalid_type':
-      if (isBlank(value)) return t('val.required');
-      if (issue.expected === 'int') return t('val.integer');
-      if (issue.expected === 'number') return t('val.number');
-      return t('val.invalid');
-    case 'too_small': {
-      if (issue.origin === 'string') return isBlank(value) ? t('val.required') : t('val.minLength', { n: n(issue.minimum) });
-      if (issue.origin === 'array' || issue.origin === 'set') return t('val.minItems', { n: n(issue.minimum) });
-      return issue.inclusive === false ? t('val.gt', { n: n(issue.minimum) }) : t('val.min', { n: n(issue.minimum) });
-    }
-    case 'too_big': {
-      if (issue.origin === 'string') return t('val.maxLength', { n: n(issue.maximum) });
-      if (issue.origin === 'array' || issue.origin === 'set') return t('val.maxItems', { n: n(issue.maximum) });
-      return issue.inclusive === false ? t('val.lt', { n: n(issue.maximum) }) : t('val.max', { n: n(issue.maximum) });
-    }
-    case 'invalid_format':
-      if (isBlank(value)) return t('val.required');
-      if (issue.format === 'email') return t('val.email');
-      if (issue.format === 'datetime' || issue.format === 'date') return t('val.date');
-      return t('val.invalid');
-    case 'invalid_union':
-      // the ISO date union: a date or a date-time
-      return isBlank(value) ? t('val.required') : t('val.date');
-    case 'invalid_value':
-      return isBlank(value) ? t('val.required') : t('val.choice');
-    case 'unrecognized_keys':
-      return t('val.unknownKey');
-    case 'custom':
-      return customMessage(issue.message);
-    default:
-      return t('val.invalid');
-  }
+function configureZod() {
+  z.config(lang() === 'zh' ? zhCN() : zodEn());
+  z.config({
+    customError: (issue) => {
+      if (isBlank(issue.input) && issue.code !== 'unrecognized_keys') return t('val.required');
+      return undefined;
+    },
+  });
 }
+configureZod();
+onLangChange(configureZod);
 
 /** The schemas' refinements have fixed English messages; each maps to a dictionary entry. */
 function customMessage(message: string): string {
@@ -68,12 +33,13 @@ function customMessage(message: string): string {
 /** Field errors keyed by dotted path ("products.0.unitsPerDay"), first message per field. */
 export type FieldErrors = Map<string, string>;
 
-/** Field errors from a failed `safeParse(input)` of one of the shared schemas. */
-export function zodErrors(error: z.ZodError, input: unknown): FieldErrors {
+/** Field errors from a failed `safeParse` of one of the shared schemas (messages in the UI language). */
+export function zodErrors(error: z.ZodError): FieldErrors {
   const out: FieldErrors = new Map();
   for (const issue of error.issues) {
     const path = issue.path.join('.') || '(root)';
-    if (!out.has(path)) out.set(path, issueMessage(issue, valueAt(input, issue.path)));
+    // a refinement's own message is a fixed English sentence (it takes precedence over any error map)
+    if (!out.has(path)) out.set(path, issue.code === 'custom' ? customMessage(issue.message) : issue.message);
   }
   return out;
 }

@@ -105,13 +105,22 @@ onLangChange(() => {
   }
 });
 
-/** Test hooks: drop the live connection as a network failure would; read the last applied seq. */
+/**
+ * Test hooks: drop the live connection as a network failure would; read the highest applied seq and the
+ * settled position; hold back the next live events and deliver them late (a slow path through Redis).
+ */
 declare global {
   interface Window {
-    fuchan?: { dropConnection(): void; seq(): number };
+    fuchan?: { dropConnection(): void; seq(): number; settled(): number; holdLive(type: string): void; releaseLive(): number[] };
   }
 }
-window.fuchan = { dropConnection: () => live.dropConnection(), seq: () => live.seq };
+window.fuchan = {
+  dropConnection: () => live.dropConnection(),
+  seq: () => live.seq,
+  settled: () => live.settled,
+  holdLive: (type) => live.holdLive(type),
+  releaseLive: () => live.releaseLive(),
+};
 
 async function boot() {
   replace(root, h('p', { class: 'boot' }, t('app.loading')));

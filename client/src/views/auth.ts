@@ -71,7 +71,7 @@ export function authView(mode: AuthMode, opts: { onSignedIn: (u: User) => void; 
           const input = { email: login.email.trim(), password: login.password };
           const parsed = LoginSchema.safeParse(input);
           if (!parsed.success) {
-            errors.show(zodErrors(parsed.error, input))?.focus();
+            errors.show(zodErrors(parsed.error))?.focus();
             return;
           }
           errors.clear();
@@ -161,7 +161,7 @@ export function authView(mode: AuthMode, opts: { onSignedIn: (u: User) => void; 
           };
           const parsed = RegisterSchema.safeParse(input);
           if (!parsed.success) {
-            errors.show(zodErrors(parsed.error, input), t('err.fixFields'))?.focus();
+            errors.show(zodErrors(parsed.error), t('err.fixFields'))?.focus();
             return;
           }
           errors.clear();

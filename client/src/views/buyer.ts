@@ -3,6 +3,7 @@ import { PrioritySchema, type Priority } from '../../../models/common.schema';
 import { DemandInputSchema, type Demand } from '../../../models/demand.schema';
 import { findProvince, provinces } from '../../../models/provinces';
 import { api, ApiError } from '../api';
+import { stackBar } from '../charts';
 import { h, replace } from '../dom';
 import { checkboxGroup, dateToIso, daysFromToday, ErrorSlots, errorText, field, numberValue, serverErrors, zodErrors } from '../forms';
 import { byLabel, categoryName, certificationName, fmtDate, fmtMoney, fmtRelative, fmtUnits, lang, t, type Key } from '../i18n';
@@ -10,7 +11,7 @@ import { isOpenMatch, proposedUnitsOf, store, type Topic } from '../store';
 import { matchList, nearMisses } from './matches';
 import type { Live } from '../live';
 import { toast } from './shell';
-import { stackBar } from './supplier';
+import { postingWorkspace } from './posting';
 import { loadMatchesFor, pool, type Workspace } from './workspace';
 
 interface Draft {
@@ -30,12 +31,7 @@ function freshDraft(): Draft {
 
 /** The buyer workspace: post demands, follow each one's coverage, accept or decline the proposed suppliers. */
 export function buyerView(live: Live): Workspace {
-  const el = h('main', { class: 'workspace buyer', id: 'main', testid: 'buyer-workspace' });
-  const formCard = h('section', { class: 'card form-card', testid: 'demand-form-card' });
-  const listHost = h('section', { class: 'list-col', testid: 'demand-list' });
   let draft = freshDraft();
-  let formOpen = false;
-  let loaded = false;
 
   function deliveryPoint(): { lat: number; lng: number } | undefined {
     if (!draft.deliverTo) return store.user?.organization?.location;
@@ -102,7 +98,7 @@ export function buyerView(live: Live): Workspace {
           };
           const parsed = DemandInputSchema.safeParse(body);
           if (!parsed.success) {
-            errors.show(zodErrors(parsed.error, body), t('err.fixFields'))?.focus();
+            errors.show(zodErrors(parsed.error), t('err.fixFields'))?.focus();
             return;
           }
           errors.clear();
@@ -113,7 +109,7 @@ export function buyerView(live: Live): Workspace {
             store.putDemand(demand);
             toast(t('demand.posted'));
             draft = freshDraft();
-            formOpen = false;
+            ws.closeForm();
             renderForm();
             void loadMatchesFor('demand', demand.id);
           } catch (e) {
@@ -150,24 +146,7 @@ export function buyerView(live: Live): Workspace {
       errors.summary,
       h('div', { class: 'form-actions' }, submit),
     );
-    const shown = formOpen || (loaded && store.demands.size === 0);
-    replace(
-      formCard,
-      h(
-        'details',
-        {
-          class: 'form-toggle',
-          open: shown,
-          // the element also fires "toggle" for the state it was drawn with: only a change is the user's
-          ontoggle: (e: Event) => {
-            const open = (e.target as HTMLDetailsElement).open;
-            if (open !== shown) formOpen = open;
-          },
-        },
-        h('summary', { key: 'demand-form-summary', testid: 'demand-form-toggle' }, h('h2', null, t('demand.postTitle'))),
-        form,
-      ),
-    );
+    ws.showForm(t('demand.postTitle'), form);
   }
 
   function demandCard(d: Demand): HTMLElement {
@@ -245,15 +224,6 @@ export function buyerView(live: Live): Workspace {
     );
   }
 
-  function renderList() {
-    const demands = [...store.demands.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    replace(
-      listHost,
-      h('h2', { class: 'col-title' }, t('demand.mine')),
-      !loaded ? h('p', { class: 'empty' }, t('app.loading')) : demands.length === 0 ? h('p', { class: 'empty', testid: 'no-demands' }, t('demand.none')) : demands.map(demandCard),
-    );
-  }
-
   // near misses are not pushed: refresh them for open demands that nothing fits, after changes settle
   let missTimer: ReturnType<typeof setTimeout> | null = null;
   function refreshNearMissesSoon() {
@@ -265,42 +235,28 @@ export function buyerView(live: Live): Workspace {
     }, 1500);
   }
 
-  async function load() {
-    try {
-      const page = await api.listDemands({ limit: 200 });
-      for (const d of page.items) store.putDemand(d);
-      loaded = true;
-      renderForm();
-      renderList();
-      const active = page.items.filter((d) => d.status !== 'withdrawn');
-      await pool(active, 4, (d) => loadMatchesFor('demand', d.id));
-      // once the first resync is applied, ask again: the server's lists are the last word on which matches exist
-      await live.synced();
-      await pool(active, 4, (d) => loadMatchesFor('demand', d.id));
-    } catch (e) {
-      loaded = true;
-      toast(errorText(e), 'error');
-      renderList();
-    }
-  }
-
-  const render = () => {
-    renderForm();
-    renderList();
-  };
-  el.append(formCard, listHost);
-  render();
-  void load();
-  return {
-    el,
-    render,
-    onChange(topics: Set<Topic>) {
-      if (topics.has('demands') || topics.has('matches') || topics.has('nearMisses')) renderList();
-      if (loaded && (topics.has('demands') || topics.has('matches'))) refreshNearMissesSoon();
-      if (topics.has('user')) renderForm();
+  const ws = postingWorkspace<Demand>(
+    {
+      kind: 'demand',
+      role: 'buyer',
+      live,
+      fetch: () => api.listDemands({ limit: 200 }),
+      put: (d) => store.putDemand(d),
+      all: () => [...store.demands.values()],
+      card: demandCard,
+      keys: { mine: 'demand.mine', none: 'demand.none' },
     },
-    destroy() {
-      if (missTimer) clearTimeout(missTimer);
+    {
+      renderForm,
+      onChange(topics) {
+        if (topics.has('demands') || topics.has('matches') || topics.has('nearMisses')) ws.renderList();
+        if (ws.loaded && (topics.has('demands') || topics.has('matches'))) refreshNearMissesSoon();
+      },
+      destroy() {
+        if (missTimer) clearTimeout(missTimer);
+      },
     },
-  };
+  );
+  const renderList = () => ws.renderList();
+  return ws;
 }

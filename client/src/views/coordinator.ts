@@ -1,7 +1,7 @@
 import { catalog } from '../../../models/catalog';
 import type { CoverageRow, OptimizeSummary } from '../../../models/metrics.schema';
 import { provinceGridSize, provinces } from '../../../models/provinces';
-import type { CoverageChart } from '../charts';
+import { loadCharts, type CoverageChart } from '../charts';
 import { api } from '../api';
 import { h, replace } from '../dom';
 import { errorText } from '../forms';
@@ -426,7 +426,7 @@ export function coordinatorView(live: Live): Workspace {
   );
   render();
 
-  void import('../charts').then(({ createCoverageChart }) => {
+  void loadCharts().then(({ createCoverageChart }) => {
     if (disposed) return;
     chart = createCoverageChart(chartHost);
     renderCoverage();

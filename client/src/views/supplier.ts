@@ -1,7 +1,7 @@
 import { catalog, findCategory } from '../../../models/catalog';
 import { OfferInputSchema, OfferPatchSchema, type Offer, type OfferInput, type OfferPatch } from '../../../models/offer.schema';
 import { api, ApiError, type LineScheduleList } from '../api';
-import type { DayChart } from '../charts';
+import { loadCharts, stackBar, type DayChart } from '../charts';
 import { h, replace } from '../dom';
 import {
   checkboxGroup,
@@ -20,7 +20,8 @@ import { proposedUnitsOf, store, type Topic } from '../store';
 import { matchList } from './matches';
 import type { Live } from '../live';
 import { toast } from './shell';
-import { loadMatchesFor, pool, type Workspace } from './workspace';
+import { postingWorkspace } from './posting';
+import { loadMatchesFor, type Workspace } from './workspace';
 
 interface Draft {
   editingId: string | null;
@@ -62,30 +63,6 @@ function draftOf(o: Offer): Draft {
   };
 }
 
-/** A stacked bar of parts of a whole, with a legend; each part carries its number for tests. */
-export function stackBar(
-  parts: { key: string; label: string; value: number; cls: string }[],
-  total: number,
-  testid: string,
-  format: (n: number) => string = fmtInt,
-): HTMLElement {
-  const safe = Math.max(total, 1);
-  return h(
-    'div',
-    { class: 'stack', testid, dataset: Object.fromEntries([['total', total], ...parts.map((p) => [p.key, p.value])]) },
-    h(
-      'div',
-      { class: 'stack-bar', attrs: { 'aria-hidden': 'true' } },
-      parts.map((p) => (p.value > 0 ? h('span', { class: `seg ${p.cls}`, style: `width:${Math.max(0.8, (p.value / safe) * 100).toFixed(2)}%` }) : null)),
-    ),
-    h(
-      'ul',
-      { class: 'stack-legend' },
-      parts.map((p) => h('li', { dataset: { part: p.key } }, h('span', { class: `swatch ${p.cls}`, attrs: { 'aria-hidden': 'true' } }), `${p.label} `, h('strong', null, format(p.value)))),
-    ),
-  );
-}
-
 /** Colors of the parts of a day's output, as in the capacity bars. */
 const lineSeries = [
   { key: 'committed', label: 'offer.committed', color: '#43a047' },
@@ -112,7 +89,7 @@ class LinePanel {
 
   constructor(
     readonly offerId: string,
-    private readonly charting: () => Promise<typeof import('../charts')>,
+    private readonly charting: typeof loadCharts,
   ) {
     this.el = h('section', { class: 'lines', testid: 'offer-lines', dataset: { offerId, state: 'loading' } });
   }
@@ -214,16 +191,10 @@ class LinePanel {
 
 /** The supplier workspace: post and edit capacity, see committed / proposed / free units, act on proposals. */
 export function supplierView(live: Live): Workspace {
-  const el = h('main', { class: 'workspace supplier', id: 'main', testid: 'supplier-workspace' });
-  const formCard = h('section', { class: 'card form-card', testid: 'offer-form-card' });
-  const listHost = h('section', { class: 'list-col', testid: 'offer-list' });
   let draft = freshDraft();
-  let formOpen = false;
-  let loaded = false;
   const panels = new Map<string, LinePanel>();
   // echarts is loaded only when there is a chart to draw
-  let chartsModule: Promise<typeof import('../charts')> | null = null;
-  const charting = () => (chartsModule ??= import('../charts'));
+  const charting = loadCharts;
 
   /** The line charts of an offer still taking orders (created and loaded the first time). */
   function panelOf(o: Offer): LinePanel | null {
@@ -360,7 +331,7 @@ export function supplierView(live: Live): Workspace {
           };
           const parsed = editing ? OfferPatchSchema.safeParse(body) : OfferInputSchema.safeParse(body);
           if (!parsed.success) {
-            errors.show(zodErrors(parsed.error, body), t('err.fixFields'))?.focus();
+            errors.show(zodErrors(parsed.error), t('err.fixFields'))?.focus();
             return;
           }
           errors.clear();
@@ -371,7 +342,7 @@ export function supplierView(live: Live): Workspace {
             store.putOffer(offer);
             toast(editing ? t('offer.updated') : t('offer.posted'));
             draft = freshDraft();
-            formOpen = false;
+            ws.closeForm();
             renderForm();
             void loadMatchesFor('offer', offer.id);
           } catch (e) {
@@ -447,7 +418,7 @@ export function supplierView(live: Live): Workspace {
                 testid: 'offer-cancel-edit',
                 onclick: () => {
                   draft = freshDraft();
-                  formOpen = false;
+                  ws.closeForm();
                   renderForm();
                 },
               },
@@ -456,22 +427,7 @@ export function supplierView(live: Live): Workspace {
           : null,
       ),
     );
-    const shown = formOpen || (loaded && store.offers.size === 0) || editing;
-    const details = h(
-      'details',
-      {
-        class: 'form-toggle',
-        open: shown,
-        // the element also fires "toggle" for the state it was drawn with: only a change is the user's
-        ontoggle: (e: Event) => {
-          const open = (e.target as HTMLDetailsElement).open;
-          if (open !== shown) formOpen = open;
-        },
-      },
-      h('summary', { key: 'offer-form-summary', testid: 'offer-form-toggle' }, h('h2', null, editing ? t('offer.editTitle') : t('offer.postTitle'))),
-      form,
-    );
-    replace(formCard, details);
+    ws.showForm(editing ? t('offer.editTitle') : t('offer.postTitle'), form, editing);
   }
 
   // capability boxes only change the "add what X needs" shortcuts: redraw after the click settles
@@ -544,10 +500,10 @@ export function supplierView(live: Live): Workspace {
                 key: `offer-edit:${o.id}`,
                 onclick: () => {
                   draft = draftOf(o);
-                  formOpen = true;
+                  ws.openForm();
                   renderForm();
-                  formCard.scrollIntoView({ behavior: 'smooth', block: 'start' });
-                  formCard.querySelector<HTMLElement>('select, input')?.focus({ preventScroll: true });
+                  ws.formCard.scrollIntoView({ behavior: 'smooth', block: 'start' });
+                  ws.formCard.querySelector<HTMLElement>('select, input')?.focus({ preventScroll: true });
                 },
               },
               t('common.edit'),
@@ -578,55 +534,34 @@ export function supplierView(live: Live): Workspace {
     );
   }
 
-  function renderList() {
-    const offers = [...store.offers.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    replace(
-      listHost,
-      h('h2', { class: 'col-title' }, t('offer.mine')),
-      !loaded ? h('p', { class: 'empty' }, t('app.loading')) : offers.length === 0 ? h('p', { class: 'empty', testid: 'no-offers' }, t('offer.none')) : offers.map(offerCard),
-    );
-  }
-
-  async function load() {
-    try {
-      const page = await api.listOffers({ limit: 200 });
-      for (const o of page.items) store.putOffer(o);
-      loaded = true;
-      renderForm();
-      renderList();
-      const active = page.items.filter((o) => o.status !== 'withdrawn');
-      await pool(active, 4, (o) => loadMatchesFor('offer', o.id));
-      // once the first resync is applied, ask again: the server's lists are the last word on which matches exist
-      await live.synced();
-      await pool(active, 4, (o) => loadMatchesFor('offer', o.id));
-    } catch (e) {
-      loaded = true;
-      toast(errorText(e), 'error');
-      renderList();
-    }
-  }
-
-  const render = () => {
-    renderForm();
-    renderList();
-    for (const p of panels.values()) void p.draw();
-  };
-  el.append(formCard, listHost);
-  render();
-  void load();
-  return {
-    el,
-    render,
-    onChange(topics: Set<Topic>) {
-      if (topics.has('offers') || topics.has('matches')) {
-        renderList();
-        refreshChangedLines();
-      }
-      if (topics.has('user')) renderForm();
+  const ws = postingWorkspace<Offer>(
+    {
+      kind: 'offer',
+      role: 'supplier',
+      live,
+      fetch: () => api.listOffers({ limit: 200 }),
+      put: (o) => store.putOffer(o),
+      all: () => [...store.offers.values()],
+      card: offerCard,
+      keys: { mine: 'offer.mine', none: 'offer.none' },
     },
-    destroy() {
-      for (const p of panels.values()) p.dispose();
-      panels.clear();
+    {
+      renderForm,
+      render() {
+        for (const p of panels.values()) void p.draw();
+      },
+      onChange(topics) {
+        if (topics.has('offers') || topics.has('matches')) {
+          ws.renderList();
+          refreshChangedLines();
+        }
+      },
+      destroy() {
+        for (const p of panels.values()) p.dispose();
+        panels.clear();
+      },
     },
-  };
+  );
+  const renderList = () => ws.renderList();
+  return ws;
 }

@@ -1,0 +1,116 @@
+import { BarChart, type BarSeriesOption } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, type GridComponentOption, type LegendComponentOption, type TooltipComponentOption } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+
+// only what the board draws: horizontal stacked bars, on canvas
+echarts.use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+type Option = echarts.ComposeOption<BarSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>;
+
+export interface StackSeries {
+  name: string;
+  color: string;
+  values: number[];
+}
+
+export interface CoverageChart {
+  update(categories: string[], series: StackSeries[], format: (n: number) => string): void;
+  dispose(): void;
+}
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif';
+
+/** A horizontal stacked bar chart, one bar per category; resizes with its container. */
+export function createCoverageChart(host: HTMLElement): CoverageChart {
+  const chart = echarts.init(host, undefined, { renderer: 'canvas' });
+  const ro = new ResizeObserver(() => chart.resize());
+  ro.observe(host);
+  return {
+    update(categories, series, format) {
+      const narrow = host.clientWidth < 520;
+      const option: Option = {
+        animationDuration: 300,
+        textStyle: { fontFamily: FONT },
+        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+        legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 12 } },
+        tooltip: {
+          trigger: 'axis',
+          axisPointer: { type: 'shadow' },
+          valueFormatter: (v) => format(Number(v)),
+        },
+        xAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v), fontSize: 11 }, splitLine: { lineStyle: { color: '#eee' } } },
+        yAxis: {
+          type: 'category',
+          inverse: true,
+          data: categories,
+          axisLabel: { fontSize: 12, width: narrow ? 92 : 170, overflow: 'truncate' },
+          axisTick: { show: false },
+        },
+        series: series.map((s) => ({
+          type: 'bar',
+          name: s.name,
+          stack: 'total',
+          data: s.values,
+          itemStyle: { color: s.color },
+          barMaxWidth: 18,
+          emphasis: { focus: 'series' },
+        })),
+      };
+      chart.setOption(option, { notMerge: true });
+    },
+    dispose() {
+      ro.disconnect();
+      chart.dispose();
+    },
+  };
+}
+
+export interface DayChart {
+  update(days: string[], series: StackSeries[], format: (n: number) => string): void;
+  dispose(): void;
+}
+
+/** A vertical stacked bar chart, one bar per day (a production line's output over time); resizes with its container. */
+export function createDayChart(host: HTMLElement): DayChart {
+  const chart = echarts.init(host, undefined, { renderer: 'canvas' });
+  const ro = new ResizeObserver(() => chart.resize());
+  ro.observe(host);
+  return {
+    update(days, series, format) {
+      const option: Option = {
+        animationDuration: 300,
+        textStyle: { fontFamily: FONT },
+        grid: { left: 4, right: 8, top: 30, bottom: 4, containLabel: true },
+        legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 12 } },
+        tooltip: {
+          trigger: 'axis',
+          axisPointer: { type: 'shadow' },
+          valueFormatter: (v) => format(Number(v)),
+        },
+        xAxis: {
+          type: 'category',
+          data: days,
+          axisLabel: { fontSize: 11, hideOverlap: true },
+          axisTick: { show: false },
+        },
+        yAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v), fontSize: 11 }, splitLine: { lineStyle: { color: '#eee' } } },
+        series: series.map((s) => ({
+          type: 'bar',
+          name: s.name,
+          stack: 'day',
+          data: s.values,
+          itemStyle: { color: s.color },
+          barMaxWidth: 22,
+          barCategoryGap: '20%',
+          emphasis: { focus: 'series' },
+        })),
+      };
+      chart.setOption(option, { notMerge: true });
+    },
+    dispose() {
+      ro.disconnect();
+      chart.dispose();
+    },
+  };
+}
