@@ -102,6 +102,8 @@ export const api = {
   login: (body: LoginInput) => request<AuthResponse>('POST', '/auth/login', body, { quiet401: true }),
   register: (body: RegisterInput) => request<AuthResponse>('POST', '/auth/register', body),
   me: () => request<User>('GET', '/auth/me', undefined, { quiet401: true }),
+  /** The signed-in user or null, with no 401 for an anonymous page. */
+  session: () => request<{ user: User | null }>('GET', '/auth/session'),
   logout: () => request<{ ok: boolean }>('POST', '/auth/logout', undefined, { quiet401: true }),
 
   listOffers: (p: { category?: string; region?: string; status?: string; limit?: number; offset?: number } = {}) =>

@@ -32,19 +32,20 @@ export function createCoverageChart(host: HTMLElement): CoverageChart {
       const option: Option = {
         animationDuration: 300,
         textStyle: { fontFamily: FONT },
-        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 24, top: narrow ? 56 : 36, bottom: 8, containLabel: true },
         legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 12 } },
         tooltip: {
           trigger: 'axis',
           axisPointer: { type: 'shadow' },
           valueFormatter: (v) => format(Number(v)),
         },
-        xAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v), fontSize: 11 }, splitLine: { lineStyle: { color: '#eee' } } },
+        xAxis: { type: 'value', splitNumber: narrow ? 3 : 5, axisLabel: { formatter: (v: number) => format(v), fontSize: 11, hideOverlap: true }, splitLine: { lineStyle: { color: '#eee' } } },
         yAxis: {
           type: 'category',
           inverse: true,
           data: categories,
-          axisLabel: { fontSize: 12, width: narrow ? 92 : 170, overflow: 'truncate' },
+          // on a narrow screen a long name wraps onto two lines instead of being cut
+          axisLabel: { fontSize: narrow ? 11 : 12, width: narrow ? 104 : 170, overflow: narrow ? 'break' : 'truncate', lineHeight: 13 },
           axisTick: { show: false },
         },
         series: series.map((s) => ({

@@ -227,11 +227,14 @@ export function dateInputValue(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
-/** The ISO instant of a date input's local start or end of day; undefined when empty. */
+/**
+ * The ISO instant of a date input's start or end of day in the viewer's time zone (dates are whole days:
+ * an end date of 2026-12-31 includes that whole day, up to 23:59:59.999 local); undefined when empty.
+ */
 export function dateToIso(value: string, edge: 'start' | 'end'): string | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return value ? value : undefined;
-  const d = edge === 'start' ? new Date(+m[1], +m[2] - 1, +m[3], 0, 0, 0) : new Date(+m[1], +m[2] - 1, +m[3], 23, 59, 59);
+  const d = edge === 'start' ? new Date(+m[1], +m[2] - 1, +m[3], 0, 0, 0, 0) : new Date(+m[1], +m[2] - 1, +m[3], 23, 59, 59, 999);
   return d.toISOString();
 }
 

@@ -134,14 +134,24 @@ export function fmtFullTime(iso: string | number | Date): string {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso));
 }
 
-/** "in 5 days" / "5天后" */
+/** Midnight at the start of the viewer's calendar day of `t` (ms). */
+function localDayStart(t: number): number {
+  const d = new Date(t);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
+
+/**
+ * "in 5 days" / "5天后": within a day of now, hours or minutes; further off, whole calendar days in the
+ * viewer's time zone (a deadline at the end of the day 14 days ahead is "in 14 days", not 15).
+ */
 export function fmtRelative(iso: string | number | Date, now = Date.now()): string {
-  const diff = new Date(iso).getTime() - now;
+  const at = new Date(iso).getTime();
+  const diff = at - now;
   const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
   const abs = Math.abs(diff);
   if (abs < 3_600_000) return rtf.format(Math.round(diff / 60_000), 'minute');
   if (abs < 86_400_000) return rtf.format(Math.round(diff / 3_600_000), 'hour');
-  return rtf.format(Math.round(diff / 86_400_000), 'day');
+  return rtf.format(Math.round((localDayStart(at) - localDayStart(now)) / 86_400_000), 'day');
 }
 
 /** "3 days" / "3 天". */
@@ -168,6 +178,11 @@ export function fmtUnits(n: number, categoryId?: string): string {
   if (n === 1 || unit === 'kg') return `${fmtInt(n)} ${unit}`;
   // pluralize the noun before any note in brackets: "bottles (500 mL)", "axle sets"
   return `${fmtInt(n)} ${unit.replace(/^([^(]*?)(\w+)(\s*\(.*)?$/, (_m, pre: string, noun: string, rest?: string) => `${pre}${noun}s${rest ?? ''}`)}`;
+}
+
+/** A category's unit as used after a number above one: "pieces", "kg", "件". */
+export function unitName(categoryId: string): string {
+  return fmtUnits(2, categoryId).replace(/^\S+\s/, '');
 }
 
 /** A capability's name from the catalog, in the UI language. */

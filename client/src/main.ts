@@ -124,10 +124,13 @@ window.fuchan = {
 
 async function boot() {
   replace(root, h('p', { class: 'boot' }, t('app.loading')));
+  const mode: AuthMode = location.pathname.startsWith('/register') ? 'register' : 'login';
   try {
-    signedIn(await api.me());
+    // asks without a 401: an anonymous first page logs no error
+    const { user } = await api.session();
+    if (user) signedIn(user);
+    else showAuth(mode);
   } catch (e) {
-    const mode: AuthMode = location.pathname.startsWith('/register') ? 'register' : 'login';
     showAuth(mode, e instanceof ApiError && e.status !== 401 ? t('err.network') : undefined);
   }
 }

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AuthResponseSchema, LoginSchema, RegisterSchema, UserSchema } from '../../models/auth.schema';
+import { AppError } from '../errors';
 import { TOKEN_COOKIE } from './token';
 import { defineRoute } from '../http/route';
 import type { AuthService } from './auth.service';
@@ -53,6 +54,24 @@ export function authRoutes(registry: OpenAPIRegistry, auth: AuthService, tokenTt
     access: 'signed-in',
     response: UserSchema,
     handler: ({ auth: ctx }) => auth.me(ctx),
+  });
+  defineRoute(r, registry, {
+    method: 'get',
+    path: '/auth/session',
+    tag: 'auth',
+    summary: 'The signed-in user, or null: lets a page ask whether it is signed in without a 401 (GET /auth/me still answers 401)',
+    access: 'public',
+    response: z.object({ user: UserSchema.nullable() }),
+    handler: async ({ req }) => {
+      if (!req.auth) return { user: null };
+      try {
+        return { user: await auth.me(req.auth) };
+      } catch (err) {
+        // the account behind a still-valid token is gone: not signed in
+        if (err instanceof AppError && err.status === 401) return { user: null };
+        throw err;
+      }
+    },
   });
   defineRoute(r, registry, {
     method: 'post',

@@ -98,4 +98,74 @@ describe('browser client: the board, the first page, mobile and late live events
     await board.waitForTimeout(300);
     expect(await item.count()).to.equal(1);
   });
+
+  it('when the first page is opened anonymously and then signed in, then the console shows no error (no 401 for the session check)', async () => {
+    const { page, errors } = await newPage();
+    const statuses: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) statuses.push(`${r.status()} ${r.url()}`);
+    });
+    await page.goto(s.url);
+    await page.getByTestId('login-form').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(errors, 'console errors on the anonymous first page').to.deep.equal([]);
+    expect(statuses, 'failed requests on the anonymous first page').to.deep.equal([]);
+    await page.getByTestId('to-register').click();
+    await page.getByTestId('register-form').waitFor();
+    await signIn(page, s.url, 'buyer@demo.fuchan.cn', DEMO_PASSWORD);
+    await page.getByTestId('buyer-workspace').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(errors, 'console errors after signing in').to.deep.equal([]);
+  });
+
+  it('when the board is shown at 390 px, then nothing runs off the edge: the details table is one card per product, province tiles are readable, the form submit stays in sight', async () => {
+    const { page } = await newPage(phone);
+    await signIn(page, s.url, 'coordinator@demo.fuchan.cn', DEMO_PASSWORD);
+    await page.getByTestId('province-tile').first().waitFor();
+    await page.getByTestId('coverage-row').first().waitFor({ state: 'attached' });
+    await page.locator('details.table-toggle').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+    await page.waitForTimeout(400);
+    await screenshot(page, 'board-390.png');
+
+    const layout = await page.evaluate(`(() => {
+      const w = window.innerWidth;
+      const over = [];
+      for (const el of document.querySelectorAll('#main *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && (r.right > w + 0.5 || r.left < -0.5)) over.push(el.tagName + '.' + el.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+      }
+      const names = [...document.querySelectorAll('[data-testid=coverage-row] th')].map((th) => th.getBoundingClientRect().width);
+      const tiles = [...document.querySelectorAll('[data-testid=province-tile]')].map((t) => {
+        const r = t.getBoundingClientRect();
+        const n = t.querySelector('.tile-name');
+        return { w: r.width, h: r.height, cut: n.scrollWidth > n.clientWidth + 1 };
+      });
+      return { w, scroll: document.documentElement.scrollWidth, over: over.slice(0, 10), names, tiles };
+    })()`) as { w: number; scroll: number; over: string[]; names: number[]; tiles: { w: number; h: number; cut: boolean }[] };
+    expect(layout.scroll).to.be.at.most(layout.w);
+    expect(layout.over, 'elements beyond the right or left edge').to.deep.equal([]);
+    expect(Math.min(...layout.names), 'the product column of the details table').to.be.at.least(200);
+    expect(layout.tiles.length).to.be.greaterThan(30);
+    expect(Math.min(...layout.tiles.map((t) => t.w)), 'province tile width').to.be.at.least(80);
+    expect(Math.min(...layout.tiles.map((t) => t.h)), 'province tile height').to.be.at.least(44);
+    expect(layout.tiles.filter((t) => t.cut), 'province names cut off').to.deep.equal([]);
+
+    // a long form inside its card: the submit button is in sight without scrolling the form's boxes
+    const { page: sup } = await newPage({ width: 1440, height: 800 });
+    await signIn(sup, s.url, 'supplier@demo.fuchan.cn', DEMO_PASSWORD);
+    await sup.getByTestId('offer-form-toggle').click();
+    await sup.getByTestId('offer-submit').waitFor();
+    const box = await sup.evaluate(`(() => {
+      const b = document.querySelector('[data-testid=offer-submit]').getBoundingClientRect();
+      const nested = [...document.querySelectorAll('[data-testid=offer-form] *')].filter((el) => {
+        const o = getComputedStyle(el).overflowY;
+        return (o === 'auto' || o === 'scroll') && el.scrollHeight > el.clientHeight;
+      }).length;
+      return { top: b.top, bottom: b.bottom, h: window.innerHeight, nested };
+    })()`) as { top: number; bottom: number; h: number; nested: number };
+    expect(box.nested, 'scroll boxes inside the form').to.equal(0);
+    expect(box.bottom).to.be.at.most(box.h);
+    expect(box.top).to.be.at.least(0);
+    await screenshot(sup, 'supplier-form-1440x800.png', false);
+  });
 });

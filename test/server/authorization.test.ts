@@ -53,6 +53,9 @@ const checks = {
     expect(b.user).to.have.property('id');
   },
   me: (b, w, as) => expect(b).to.deep.include({ id: w.people[as as Person].user.id, role: w.people[as as Person].user.role }),
+  // signed in: the user, as from /auth/me; anonymous, a bad or a revoked token: null, never a 401
+  sessionOrNull: (b, w, as) =>
+    expect((b as { user: unknown }).user).to.deep.equal(as in w.people ? { ...(b as { user: object }).user, id: w.people[as as Person].user.id } : null),
   loggedOut: (b) => expect(b).to.deep.equal({ ok: true }),
   catalog: (b) => expect(b.categories).to.be.an('array').that.is.not.empty,
   theOffer: (b, w) => expect(b).to.deep.include({ id: w.offer.id, organizationId: w.offer.organizationId }),
@@ -163,6 +166,7 @@ const routes: RouteCase[] = [
   route('post',   '/api/auth/register',            [201, 201, 201, 201, 201, 201, 201, 201, 201, 201], { returns: 'session', body: registration }),
   route('post',   '/api/auth/login',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'session', body: (w) => ({ email: w.people.supplierA.email, password: w.people.supplierA.password }) }),
   route('get',    '/api/auth/me',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'me' }),
+  route('get',    '/api/auth/session',             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: sessionOrNull }),
   // signing out revokes the caller's token: it runs last, after the checks that use the tokens
   route('post',   '/api/auth/logout',              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'loggedOut', writes: true }),
   route('get',    '/api/catalog',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'catalog' }),

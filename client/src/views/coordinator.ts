@@ -5,7 +5,7 @@ import { loadCharts, type CoverageChart } from '../charts';
 import { api } from '../api';
 import { h, replace } from '../dom';
 import { errorText } from '../forms';
-import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, type Key } from '../i18n';
+import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, type Key } from '../i18n';
 import type { Live } from '../live';
 import { store, type Topic } from '../store';
 import { statusBadge } from './matches';
@@ -278,7 +278,7 @@ export function coordinatorView(live: Live): Workspace {
       coverageTable,
       h(
         'table',
-        { class: 'table compact', testid: 'coverage-table' },
+        { class: 'table compact stack-on-phone', testid: 'coverage-table' },
         h(
           'thead',
           null,
@@ -291,11 +291,12 @@ export function coordinatorView(live: Live): Workspace {
             h(
               'tr',
               { testid: 'coverage-row', dataset: { category: c, demanded: v.demandedUnits, proposed: v.proposedUnits, confirmed: v.confirmedUnits, delivered: v.deliveredUnits } },
-              h('th', { scope: 'row' }, categoryName(c)),
-              h('td', null, fmtCompact(v.demandedUnits)),
-              h('td', null, fmtCompact(v.proposedUnits)),
-              h('td', null, fmtCompact(v.confirmedUnits)),
-              h('td', null, fmtCompact(v.deliveredUnits)),
+              h('th', { scope: 'row' }, categoryName(c), h('span', { class: 'unit-note' }, ` (${unitName(c)})`)),
+              // each number is labelled: on a phone the row becomes a small card of label-number pairs
+              h('td', { dataset: { label: t('co.demanded') } }, fmtCompact(v.demandedUnits)),
+              h('td', { dataset: { label: t('co.proposed') } }, fmtCompact(v.proposedUnits)),
+              h('td', { dataset: { label: t('co.confirmed') } }, fmtCompact(v.confirmedUnits)),
+              h('td', { dataset: { label: t('co.delivered') } }, fmtCompact(v.deliveredUnits)),
             ),
           ),
         ),
@@ -370,8 +371,10 @@ export function coordinatorView(live: Live): Workspace {
     const grid = h('div', {
       class: 'tile-map',
       testid: 'province-map',
-      style: `grid-template-columns:repeat(${provinceGridSize.cols},minmax(0,1fr));grid-template-rows:repeat(${provinceGridSize.rows},auto)`,
+      style: `--cols:${provinceGridSize.cols};--rows:${provinceGridSize.rows}`,
     });
+    // on a phone the tiles become a list, largest first (`order`); wider screens place them as a map
+    const rank = new Map([...provinces].sort((a, b) => (per.get(b.id)?.[metric] ?? 0) - (per.get(a.id)?.[metric] ?? 0)).map((p, i) => [p.id, i]));
     for (const p of provinces) {
       const v = per.get(p.id)?.[metric] ?? 0;
       const share = v / max;
@@ -386,7 +389,7 @@ export function coordinatorView(live: Live): Workspace {
             key: `tile:${p.id}`,
             testid: 'province-tile',
             dataset: { region: p.id, value: v },
-            style: `grid-row:${p.grid.row + 1};grid-column:${p.grid.col + 1};background:hsl(${hue}, ${light}%)`,
+            style: `--row:${p.grid.row + 1};--col:${p.grid.col + 1};order:${rank.get(p.id)};background:hsl(${hue}, ${light}%)`,
             attrs: { 'aria-pressed': selected ? 'true' : 'false', 'aria-label': `${p.name[lang()]}: ${t(metricKey[metric])} ${fmtInt(v)}`, title: `${p.name[lang()]} · ${t(metricKey[metric])} ${fmtInt(v)}` },
             onclick: () => {
               filter.region = selected ? '' : p.id;
