@@ -166,7 +166,7 @@ const routes: RouteCase[] = [
   route('post',   '/api/auth/register',            [201, 201, 201, 201, 201, 201, 201, 201, 201, 201], { returns: 'session', body: registration }),
   route('post',   '/api/auth/login',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'session', body: (w) => ({ email: w.people.supplierA.email, password: w.people.supplierA.password }) }),
   route('get',    '/api/auth/me',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'me' }),
-  route('get',    '/api/auth/session',             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: sessionOrNull }),
+  route('get',    '/api/auth/session',             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'sessionOrNull' }),
   // signing out revokes the caller's token: it runs last, after the checks that use the tokens
   route('post',   '/api/auth/logout',              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'loggedOut', writes: true }),
   route('get',    '/api/catalog',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'catalog' }),
