@@ -1,6 +1,6 @@
 import type { AuthResponse, LoginInput, RegisterInput, User } from '../../models/auth.schema';
 import type { Demand, DemandInput } from '../../models/demand.schema';
-import type { Match, MatchPatch, NearMiss } from '../../models/match.schema';
+import type { Match, MatchPatch, NearMiss, OfferReasons } from '../../models/match.schema';
 import type { Coverage, OptimizeSummary } from '../../models/metrics.schema';
 import type { LineSchedule, Offer, OfferInput, OfferPatch } from '../../models/offer.schema';
 
@@ -113,6 +113,7 @@ export const api = {
   withdrawOffer: (id: string) => request<Offer>('DELETE', `/offers/${id}`),
   offerMatches: (id: string) => request<MatchList>('GET', `/offers/${id}/matches`),
   offerLines: (id: string) => request<LineScheduleList>('GET', `/offers/${id}/lines`),
+  offerReasons: (id: string) => request<OfferReasons>('GET', `/offers/${id}/reasons`),
 
   listDemands: (p: { category?: string; region?: string; status?: string; limit?: number; offset?: number } = {}) =>
     request<Page<Demand>>('GET', `/demands${q(p)}`),

@@ -99,6 +99,11 @@ export function fmtMoney(n: number): string {
   return numberFormat({ style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol', maximumFractionDigits: 2 }).format(n);
 }
 
+/** A CNY amount, compact: ¥1.2B / ¥12亿. */
+export function fmtCny(n: number): string {
+  return numberFormat({ style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol', notation: 'compact', maximumFractionDigits: Math.abs(n) >= 1000 ? 1 : 0 }).format(n);
+}
+
 /** A date in the locale's medium style: "Dec 6, 2026" / "2026年12月6日". */
 export function fmtDate(iso: string | number | Date): string {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(new Date(iso));

@@ -3,10 +3,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { AuthResponse } from '../../models/auth.schema';
 import type { Demand } from '../../models/demand.schema';
 import type { Match } from '../../models/match.schema';
+import type { Coverage } from '../../models/metrics.schema';
 import type { Running } from '../../server/index';
 import { startTestServer, uniqueEmail } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
-import { apiCall, screenshot, signIn, useBrowser } from './browser';
+import { apiCall, screenshot, signIn, untranslated, useBrowser } from './browser';
 
 const DEMO_PASSWORD = 'fuchan-demo';
 const PASSWORD = 'correct horse battery';
@@ -167,5 +168,90 @@ describe('browser client: the board, the first page, mobile and late live events
     expect(box.bottom).to.be.at.most(box.h);
     expect(box.top).to.be.at.least(0);
     await screenshot(sup, 'supplier-form-1440x800.png', false);
+  });
+
+  it('when the coordinator opens the board, then totals are per product in its own unit and the headline is a labelled unit-free share, never a sum of unlike units', async () => {
+    const coord = await apiCall<AuthResponse>(s.url, 'POST', '/auth/login', '', { email: 'coordinator@demo.fuchan.cn', password: DEMO_PASSWORD });
+    const { page } = await newPage();
+    await signIn(page, s.url, 'coordinator@demo.fuchan.cn', DEMO_PASSWORD);
+    await page.getByTestId('coverage-row').first().waitFor({ state: 'attached' });
+    await page.waitForLoadState('networkidle');
+    const coverage = await apiCall<Coverage>(s.url, 'GET', '/metrics/coverage', coord.token);
+    const summary = coverage.summary!;
+    expect(summary.demandedValueCny).to.be.greaterThan(0);
+
+    // the tiles are CNY at reference prices, as the API's summary says, and labelled so
+    expect(Math.abs(Number(await page.getByTestId('kpi-demanded').getAttribute('data-value')) - summary.demandedValueCny)).to.be.at.most(1);
+    expect(await page.getByTestId('kpi-demanded').getAttribute('data-basis')).to.equal('value_cny');
+    expect(await page.getByTestId('value-basis').textContent()).to.match(/CNY at the catalog reference prices/);
+    const headline = (await page.getByTestId('headline').textContent())!;
+    expect(headline).to.match(/\d+% of demand covered/);
+    expect(Number(await page.getByTestId('headline').getAttribute('data-covered'))).to.be.closeTo(summary.coveredShare, 0.001);
+    // the old headline added pieces, kilograms and tests: no such number is shown
+    expect(headline).to.not.match(/demanded/);
+
+    // per product: its own unit, its own numbers (the same as the API's byCategory)
+    await page.locator('details.table-toggle').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+    const rows = await page.getByTestId('coverage-row').evaluateAll((els) =>
+      els.map((e) => ({ category: e.getAttribute('data-category')!, demanded: Number(e.getAttribute('data-demanded')), unit: e.getAttribute('data-unit')!, text: e.textContent! })),
+    );
+    expect(rows.length).to.be.greaterThan(3);
+    const units = new Set(rows.map((r) => r.unit));
+    expect(units.size, 'products in different units').to.be.greaterThan(1);
+    for (const r of rows) {
+      const api = coverage.byCategory!.find((c) => c.category === r.category)!;
+      expect(r.demanded, r.category).to.equal(api.demandedUnits);
+      expect(r.text).to.include(`(${r.unit})`);
+    }
+    await screenshot(page, 'board-totals.png', false);
+  });
+
+  it('on an empty database, when an N95 offer lacks NMPA registration and a demand is partly covered, then the supplier sees why its offer gets nothing and the buyer why the rest is short, in English and Chinese', async () => {
+    // a supplier of N95 masks without the registration every buyer of them requires
+    const n95 = await register('supplier', 'Silent N95 Works');
+    await apiCall(s.url, 'POST', '/offers', n95.token, offerInput({
+      products: [{ category: 'n95-medical-respirator', unitsPerDay: 5000 }],
+      capabilities: ['ultrasonic-welding', 'cleanroom-iso8', 'eo-sterilization'],
+      certifications: ['gb-19083'],
+    }));
+    // a gown maker too small for the whole of a demand
+    const small = await register('supplier', 'Small Gown Shop');
+    await apiCall(s.url, 'POST', '/offers', small.token, offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }], minOrderUnits: 1 }));
+    const buyer = await register('buyer', 'Partly Covered Hospital');
+    const demand = await apiCall<Demand>(s.url, 'POST', '/demands', buyer.token, demandInput({ quantity: 5000, deadline: new Date(Date.now() + 10 * 86_400_000).toISOString() }));
+
+    const { page: sup } = await newPage();
+    await signIn(sup, s.url, n95.email, PASSWORD);
+    const reason = sup.locator('[data-testid=offer-reason][data-code=certification]');
+    await reason.waitFor();
+    expect(await reason.textContent()).to.include('NMPA');
+    expect(await reason.textContent()).to.include('N95 medical protective mask');
+
+    const { page: buy } = await newPage();
+    await signIn(buy, s.url, buyer.email, PASSWORD);
+    const card = buy.locator(`[data-testid=demand-card][data-demand-id="${demand.id}"]`);
+    await card.locator('[data-testid=match-card]').first().waitFor();
+    const why = card.getByTestId('shortage-reasons');
+    await why.waitFor({ timeout: 20_000 });
+    const short = Number(await why.getAttribute('data-short'));
+    expect(short).to.be.greaterThan(0).and.lessThan(5000);
+    expect(await why.locator('h4').textContent()).to.match(/^Why [\d,]+ .* still short$/);
+    const codes = await why.getByTestId('reason').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')));
+    expect(codes.length).to.be.greaterThan(0);
+    expect(codes.filter((c) => !['deliverable', 'capacity', 'time', 'min_order'].includes(c!)), 'reasons of a supplier too small').to.deep.equal([]);
+    expect(await card.getByTestId('demand-place').textContent()).to.equal('Deliver to Hubei (Wuhan)');
+    await screenshot(buy, 'buyer-partial-reasons.png');
+
+    // in Chinese: the catalog's Chinese names, no English UI word
+    for (const page of [sup, buy]) {
+      await page.getByTestId('lang-toggle').click();
+      await page.locator('html[lang="zh-CN"]').waitFor();
+    }
+    expect(await reason.textContent()).to.include('医用防护口罩');
+    expect(await reason.textContent()).to.match(/要求/);
+    expect(await why.locator('h4').textContent()).to.match(/^为何仍缺/);
+    expect(untranslated(await why.allTextContents())).to.deep.equal([]);
+    expect(untranslated(await sup.getByTestId('offer-reasons').allTextContents())).to.deep.equal([]);
+    await screenshot(sup, 'supplier-reasons-zh.png');
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { AuthResponse } from '../../models/auth.schema';
+import { findCategory } from '../../models/catalog';
 import type { Demand } from '../../models/demand.schema';
 import type { Match } from '../../models/match.schema';
 import type { Running } from '../../server/index';
@@ -9,6 +10,8 @@ import { demandInput, offerInput } from '../fixtures/postings';
 import { apiCall, chineseIn, screenshot, signIn, untranslated, useBrowser, visibleUiText } from './browser';
 
 const DEMO_PASSWORD = 'fuchan-demo';
+/** The board's figures across products are CNY at reference prices: 5,000 gowns are worth this much. */
+const GOWNS_5000_CNY = 5000 * findCategory('protective-gown')!.referencePricePerUnit;
 const desktop = { width: 1280, height: 900 };
 const phone = { width: 390, height: 844 };
 
@@ -119,8 +122,8 @@ describe('browser client (end to end)', function () {
       expect(await feedItem.getAttribute('data-status')).to.equal('proposed');
       const matchId = (await feedItem.getAttribute('data-match-id'))!;
       await board.waitForFunction(
-        (before) => Number(document.querySelector('[data-testid=kpi-demanded]')?.getAttribute('data-value')) === before + 5000,
-        demandedBefore,
+        ([before, add]) => Math.abs(Number(document.querySelector('[data-testid=kpi-demanded]')?.getAttribute('data-value')) - (before + add)) <= 1,
+        [demandedBefore, GOWNS_5000_CNY],
         { timeout: 20_000 },
       );
 
@@ -147,7 +150,7 @@ describe('browser client (end to end)', function () {
       await supplier.waitForFunction(
         () => document.querySelector('[data-testid=offer-card] [data-testid=offer-capacity]')?.getAttribute('data-committed') === '5000',
       );
-      await board.waitForFunction(() => Number(document.querySelector('[data-testid=kpi-confirmed]')?.getAttribute('data-value')) >= 5000);
+      await board.waitForFunction((v) => Number(document.querySelector('[data-testid=kpi-confirmed]')?.getAttribute('data-value')) >= v - 1, GOWNS_5000_CNY);
 
       // the feed is newest first
       const seqs = await board.$$eval('[data-testid=feed-item]', (els) => els.map((e) => Number(e.getAttribute('data-seq'))));
@@ -295,7 +298,7 @@ describe('browser client (end to end)', function () {
       expect(await board.evaluate(() => window.fuchan!.seq())).to.be.greaterThan(seqBefore);
       // the coverage caught up too
       // (coverage is recomputed at most once a second after changes; a loaded machine makes that slow)
-      await board.waitForFunction(() => Number(document.querySelector('[data-testid=kpi-demanded]')?.getAttribute('data-value')) === 5000, undefined, {
+      await board.waitForFunction((v) => Math.abs(Number(document.querySelector('[data-testid=kpi-demanded]')?.getAttribute('data-value')) - v) <= 1, GOWNS_5000_CNY, {
         timeout: 60_000,
       });
 

@@ -29,6 +29,13 @@ function freshDraft(): Draft {
   return { category: '', quantity: '', deadline: daysFromToday(14), deliverTo: '', requiredCertifications: new Set(), maxPricePerUnit: '', priority: 'normal' };
 }
 
+/** Where a demand goes: the province of its delivery place and its capital, "Tibet (Lhasa)". */
+function deliveryPlace(d: Demand): string {
+  const p = findProvince(d.deliveryRegion ?? d.region);
+  if (!p) return d.deliveryRegion ?? d.region;
+  return lang() === 'zh' ? `${p.name.zh}（${p.capital.zh}）` : `${p.name.en} (${p.capital.en})`;
+}
+
 /** The buyer workspace: post demands, follow each one's coverage, accept or decline the proposed suppliers. */
 export function buyerView(live: Live): Workspace {
   let draft = freshDraft();
@@ -154,7 +161,7 @@ export function buyerView(live: Live): Workspace {
     const confirmed = d.confirmedUnits;
     const delivered = d.deliveredUnits;
     const proposed = d.status === 'open' ? proposedUnitsOf(matches) : 0;
-    const short = Math.max(0, d.quantity - confirmed - proposed);
+    const short = d.status === 'withdrawn' ? 0 : Math.max(0, d.quantity - confirmed - proposed);
     const live = matches.filter(isOpenMatch);
     const misses = store.nearMisses.get(d.id) ?? [];
     const overdue = new Date(d.deadline).getTime() < Date.now();
@@ -175,6 +182,7 @@ export function buyerView(live: Live): Workspace {
         ' · ',
         h('span', { class: { deadline: true, overdue }, testid: 'demand-deadline-text' }, t('demand.deadlineIs', { date: fmtDate(d.deadline) }), ` (${fmtRelative(d.deadline)})`),
       ),
+      h('p', { class: 'demand-place', testid: 'demand-place', dataset: { region: d.deliveryRegion ?? d.region } }, t('demand.deliverAt', { place: deliveryPlace(d) })),
       d.requiredCertifications.length || d.maxPricePerUnit !== null
         ? h(
             'p',
@@ -195,7 +203,15 @@ export function buyerView(live: Live): Workspace {
       ),
       h('h4', { class: 'sub' }, t('demand.suppliers')),
       matchList(matches, 'buyer', d.id, renderList, t('demand.noMatches')),
-      !live.length && misses.length ? h('div', { class: 'near' }, h('h4', { class: 'sub' }, t('demand.nearMisses')), nearMisses(misses)) : null,
+      // why the rest is short: for a demand with no proposal and for a partly covered one alike
+      short > 0 && d.status === 'open' && misses.length
+        ? h(
+            'div',
+            { class: 'near', testid: 'shortage-reasons', dataset: { short } },
+            h('h4', { class: 'sub' }, live.length ? t('rs.b.title', { units: fmtUnits(short, d.category) }) : t('demand.nearMisses')),
+            nearMisses(misses, d.category),
+          )
+        : null,
       d.status === 'open'
         ? h(
             'div',
@@ -230,7 +246,8 @@ export function buyerView(live: Live): Workspace {
     if (missTimer) clearTimeout(missTimer);
     missTimer = setTimeout(() => {
       missTimer = null;
-      const uncovered = [...store.demands.values()].filter((d) => d.status === 'open' && !store.matchesOfDemand(d.id).some(isOpenMatch));
+      // a demand with units short (none proposed, or only part): its reasons may have changed
+      const uncovered = [...store.demands.values()].filter((d) => d.status === 'open' && d.quantity - d.confirmedUnits - proposedUnitsOf(store.matchesOfDemand(d.id)) > 0);
       void pool(uncovered.slice(0, 20), 3, (d) => loadMatchesFor('demand', d.id));
     }, 1500);
   }

@@ -1,11 +1,11 @@
-import { catalog } from '../../../models/catalog';
+import { catalog, findCategory } from '../../../models/catalog';
 import type { CoverageRow, OptimizeSummary } from '../../../models/metrics.schema';
 import { provinceGridSize, provinces } from '../../../models/provinces';
 import { loadCharts, type CoverageChart } from '../charts';
 import { api } from '../api';
 import { h, replace } from '../dom';
 import { errorText } from '../forms';
-import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, type Key } from '../i18n';
+import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, fmtCny, fmtMoney, fmtPct, type Key } from '../i18n';
 import type { Live } from '../live';
 import { store, type Topic } from '../store';
 import { statusBadge } from './matches';
@@ -22,6 +22,23 @@ type Totals = Pick<CoverageRow, 'demandedUnits' | 'proposedUnits' | 'confirmedUn
 function shortProvince(id: string): string {
   const name = provinceName(id);
   return lang() === 'zh' ? name.replace(/(壮族|回族|维吾尔)?自治区$|省$|市$/, '') : name;
+}
+
+const STAGES: (keyof Totals)[] = ['demandedUnits', 'proposedUnits', 'confirmedUnits', 'deliveredUnits', 'shortageUnits', 'supplyUnits'];
+
+/** CNY per unit of a product at the catalog's reference price (what makes unlike units comparable). */
+function referencePrice(category: string): number {
+  return findCategory(category)?.referencePricePerUnit ?? 0;
+}
+
+/**
+ * Figures across products are never sums of unlike units (pieces with kilograms): they are values in CNY
+ * at the catalog's reference prices, and shares of the demanded value (the server's `summary`, same rule).
+ */
+function valueTotals(list: CoverageRow[]): Totals {
+  const v: Totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
+  for (const r of list) for (const k of STAGES) v[k] += r[k] * referencePrice(r.category);
+  return v;
 }
 
 /** The coordinator board: live feed, coverage, urgent shortages, a province map, filters and the global allocation. */
@@ -49,12 +66,6 @@ export function coordinatorView(live: Live): Workspace {
   function rows(): CoverageRow[] {
     const all = store.coverage?.rows ?? [];
     return all.filter((r) => (!filter.region || r.region === filter.region) && (!filter.category || r.category === filter.category));
-  }
-
-  function totalsOf(list: CoverageRow[]): Totals {
-    const t0: Totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
-    for (const r of list) for (const k of Object.keys(t0) as (keyof Totals)[]) t0[k] += r[k];
-    return t0;
   }
 
   async function applyFilter() {
@@ -187,28 +198,54 @@ export function coordinatorView(live: Live): Workspace {
 
   function renderKpis() {
     const list = rows();
-    const tot = filter.region || filter.category ? totalsOf(list) : (store.coverage?.totals ?? totalsOf(list));
+    const summary = store.coverage?.summary;
+    // unfiltered: the server's summary; filtered: the same rule over the rows shown
+    const val: Totals =
+      summary && !filter.region && !filter.category
+        ? {
+            demandedUnits: summary.demandedValueCny,
+            proposedUnits: summary.proposedValueCny,
+            confirmedUnits: summary.confirmedValueCny,
+            deliveredUnits: summary.deliveredValueCny,
+            shortageUnits: summary.shortageValueCny,
+            supplyUnits: summary.supplyValueCny,
+          }
+        : valueTotals(list);
+    const share = (n: number) => (val.demandedUnits > 0 ? n / val.demandedUnits : 0);
     const kpi = (k: keyof Totals, label: Key, cls: string) =>
       h(
         'div',
-        { class: `kpi ${cls}`, testid: `kpi-${k.replace('Units', '')}`, dataset: { value: tot[k] } },
+        { class: `kpi ${cls}`, testid: `kpi-${k.replace('Units', '')}`, dataset: { value: Math.round(val[k]), basis: 'value_cny' } },
         h('span', { class: 'kpi-label' }, t(label)),
-        h('strong', { class: 'kpi-value', attrs: { title: fmtInt(tot[k]) } }, fmtCompact(tot[k])),
+        h('strong', { class: 'kpi-value', attrs: { title: fmtMoney(val[k]) } }, fmtCny(val[k])),
       );
+    // critical units short, per product in its own unit
+    const critical = new Map<string, number>();
+    for (const r of list) if (r.criticalShortageUnits > 0) critical.set(r.category, (critical.get(r.category) ?? 0) + r.criticalShortageUnits);
+    const worst = [...critical.entries()].sort((a, b) => b[1] * referencePrice(b[0]) - a[1] * referencePrice(a[0])).slice(0, 3);
     replace(
       kpis,
       h(
         'p',
-        { class: 'headline', testid: 'headline' },
+        { class: 'headline', testid: 'headline', dataset: { covered: share(val.proposedUnits + val.confirmedUnits).toFixed(4), confirmed: share(val.confirmedUnits).toFixed(4) } },
         store.coverage
-          ? t('co.headline', {
-              demanded: fmtCompact(tot.demandedUnits),
-              matched: fmtCompact(tot.proposedUnits + tot.confirmedUnits),
-              confirmed: fmtCompact(tot.confirmedUnits),
+          ? t('co.headlineValue', {
+              covered: fmtPct(share(val.proposedUnits + val.confirmedUnits)),
+              confirmed: fmtPct(share(val.confirmedUnits)),
+              delivered: fmtPct(share(val.deliveredUnits)),
             })
           : t('app.loading'),
         store.coverage ? h('small', { class: 'updated' }, ` · ${t('common.updated', { time: fmtTime(store.coverage.generatedAt) })}`) : null,
       ),
+      store.coverage ? h('p', { class: 'hint basis', testid: 'value-basis' }, t('co.valueBasis')) : null,
+      worst.length
+        ? h(
+            'p',
+            { class: 'critical-line', testid: 'critical-short' },
+            h('strong', null, `${t('co.criticalShort')}: `),
+            worst.map(([c, n], i) => h('span', { dataset: { category: c, units: n } }, i ? (lang() === 'zh' ? '、' : ', ') : '', `${categoryName(c)} ${fmtUnits(n, c)}`)),
+          )
+        : null,
       h(
         'div',
         { class: 'kpi-grid' },
@@ -267,12 +304,13 @@ export function coordinatorView(live: Live): Workspace {
     chartHost.style.height = `${Math.max(160, top.length * 30 + 60)}px`;
     const labels = top.map(([c]) => categoryName(c));
     const series = [
-      { name: t('co.delivered'), color: '#1b5e20', values: top.map(([, v]) => v.deliveredUnits) },
-      { name: t('co.confirmed'), color: '#43a047', values: top.map(([, v]) => Math.max(0, v.confirmedUnits - v.deliveredUnits)) },
-      { name: t('co.proposed'), color: '#f9a825', values: top.map(([, v]) => v.proposedUnits) },
-      { name: t('co.shortage'), color: '#d32f2f', values: top.map(([, v]) => v.shortageUnits) },
+      { name: t('co.delivered'), color: '#1b5e20', values: top.map(([, v]) => v.deliveredUnits / v.demandedUnits) },
+      { name: t('co.confirmed'), color: '#43a047', values: top.map(([, v]) => Math.max(0, v.confirmedUnits - v.deliveredUnits) / v.demandedUnits) },
+      { name: t('co.proposed'), color: '#f9a825', values: top.map(([, v]) => v.proposedUnits / v.demandedUnits) },
+      { name: t('co.shortage'), color: '#d32f2f', values: top.map(([, v]) => v.shortageUnits / v.demandedUnits) },
     ];
-    chart?.update(labels, series, fmtCompact);
+    // each product is a share of its own demand: bars of pieces and kilograms on one axis would compare nothing
+    chart?.update(labels, series, fmtPct);
     // the same numbers as text, for screen readers, narrow screens and tests
     replace(
       coverageTable,
@@ -282,7 +320,7 @@ export function coordinatorView(live: Live): Workspace {
         h(
           'thead',
           null,
-          h('tr', null, h('th', { scope: 'col' }, t('co.category')), h('th', { scope: 'col' }, t('co.demanded')), h('th', { scope: 'col' }, t('co.proposed')), h('th', { scope: 'col' }, t('co.confirmed')), h('th', { scope: 'col' }, t('co.delivered'))),
+          h('tr', null, h('th', { scope: 'col' }, t('co.category')), h('th', { scope: 'col' }, t('co.demanded')), h('th', { scope: 'col' }, t('co.proposed')), h('th', { scope: 'col' }, t('co.confirmed')), h('th', { scope: 'col' }, t('co.delivered')), h('th', { scope: 'col' }, t('co.shortage'))),
         ),
         h(
           'tbody',
@@ -290,13 +328,14 @@ export function coordinatorView(live: Live): Workspace {
           top.map(([c, v]) =>
             h(
               'tr',
-              { testid: 'coverage-row', dataset: { category: c, demanded: v.demandedUnits, proposed: v.proposedUnits, confirmed: v.confirmedUnits, delivered: v.deliveredUnits } },
+              { testid: 'coverage-row', dataset: { category: c, unit: unitName(c), short: v.shortageUnits, demanded: v.demandedUnits, proposed: v.proposedUnits, confirmed: v.confirmedUnits, delivered: v.deliveredUnits } },
               h('th', { scope: 'row' }, categoryName(c), h('span', { class: 'unit-note' }, ` (${unitName(c)})`)),
               // each number is labelled: on a phone the row becomes a small card of label-number pairs
               h('td', { dataset: { label: t('co.demanded') } }, fmtCompact(v.demandedUnits)),
               h('td', { dataset: { label: t('co.proposed') } }, fmtCompact(v.proposedUnits)),
               h('td', { dataset: { label: t('co.confirmed') } }, fmtCompact(v.confirmedUnits)),
               h('td', { dataset: { label: t('co.delivered') } }, fmtCompact(v.deliveredUnits)),
+              h('td', { dataset: { label: t('co.shortage') } }, fmtCompact(v.shortageUnits)),
             ),
           ),
         ),
@@ -347,10 +386,15 @@ export function coordinatorView(live: Live): Workspace {
 
   function renderMap() {
     const all = (store.coverage?.rows ?? []).filter((r) => !filter.category || r.category === filter.category);
+    // one product: its own units; all products: CNY at reference prices (never pieces plus kilograms)
+    const inUnits = !!filter.category;
+    const fmtTile = (n: number) => (inUnits ? fmtCompact(n) : fmtCny(n));
+    const fmtFull = (n: number) => (inUnits ? fmtUnits(n, filter.category) : fmtMoney(n));
     const per = new Map<string, Totals>();
     for (const r of all) {
       const cur = per.get(r.region) ?? { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
-      for (const k of Object.keys(cur) as (keyof Totals)[]) cur[k] += r[k];
+      const price = inUnits ? 1 : referencePrice(r.category);
+      for (const k of STAGES) cur[k] += r[k] * price;
       per.set(r.region, cur);
     }
     const max = Math.max(1, ...[...per.values()].map((v) => v[metric]));
@@ -390,21 +434,21 @@ export function coordinatorView(live: Live): Workspace {
             testid: 'province-tile',
             dataset: { region: p.id, value: v },
             style: `--row:${p.grid.row + 1};--col:${p.grid.col + 1};order:${rank.get(p.id)};background:hsl(${hue}, ${light}%)`,
-            attrs: { 'aria-pressed': selected ? 'true' : 'false', 'aria-label': `${p.name[lang()]}: ${t(metricKey[metric])} ${fmtInt(v)}`, title: `${p.name[lang()]} · ${t(metricKey[metric])} ${fmtInt(v)}` },
+            attrs: { 'aria-pressed': selected ? 'true' : 'false', 'aria-label': `${p.name[lang()]}: ${t(metricKey[metric])} ${fmtFull(v)}`, title: `${p.name[lang()]} · ${t(metricKey[metric])} ${fmtFull(v)}` },
             onclick: () => {
               filter.region = selected ? '' : p.id;
               void applyFilter();
             },
           },
           h('span', { class: 'tile-name' }, shortProvince(p.id)),
-          h('span', { class: 'tile-value' }, v > 0 ? fmtCompact(v) : '·'),
+          h('span', { class: 'tile-value' }, v > 0 ? fmtTile(v) : '·'),
         ),
       );
     }
     replace(
       mapCard,
       h('div', { class: 'card-head' }, h('h2', null, t('co.map')), h('div', { class: 'field inline' }, h('label', { htmlFor: 'map-metric' }, t('co.metric')), metricSelect)),
-      h('p', { class: 'hint' }, t('co.mapHint')),
+      h('p', { class: 'hint' }, t('co.mapHint'), ' ', inUnits ? t('co.mapUnits', { unit: unitName(filter.category) }) : t('co.mapValue')),
       grid,
     );
   }

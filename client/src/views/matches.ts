@@ -3,6 +3,7 @@ import { api, ApiError } from '../api';
 import { h } from '../dom';
 import { errorText } from '../forms';
 import { categoryName, fmtClock, fmtDate, fmtDayTime, fmtDays, fmtFullTime, fmtKm, fmtMoney, fmtPct, fmtRelative, fmtUnits, lang, t, type Key } from '../i18n';
+import { reasonText } from '../reasons';
 import { isPending, store } from '../store';
 
 const partOrder: (keyof ScoreParts)[] = ['capability', 'coverage', 'distance', 'leadTime', 'price', 'reliability'];
@@ -314,38 +315,30 @@ export function matchList(list: Match[], side: Side, ownerId: string, redraw: ()
   );
 }
 
-const nearKeys: Record<string, Key> = {
-  category: 'near.category',
-  certification: 'near.certification',
-  time: 'near.time',
-  price: 'near.price',
-  min_order: 'near.min_order',
-  capacity: 'near.capacity',
-  declined: 'near.declined',
-  lapsed: 'near.lapsed',
-};
+/** A buyer sees suppliers anonymously, "Supplier A": that label is UI text; a real name (staff) is data. */
+function supplierLabel(name: string): HTMLElement {
+  const anon = /^Supplier ([A-Z]+)$/.exec(name);
+  return anon ? h('strong', null, t('near.anonymous', { letter: anon[1] })) : h('strong', { dataset: { i18nExempt: '' } }, name);
+}
 
-/** Suppliers that almost fit a demand, with each reason translated by its code (the English text only in English). */
-export function nearMisses(list: NearMiss[]): HTMLElement {
+/**
+ * Suppliers that do not cover (more of) a demand, one entry per supplier, each reason rendered from its code
+ * and parameters in the UI language with the catalog's names (src/reasons.ts).
+ */
+export function nearMisses(list: NearMiss[], category?: string): HTMLElement {
   return h(
     'ul',
     { class: 'near-misses', testid: 'near-misses' },
     list.map((n) =>
       h(
         'li',
-        { testid: 'near-miss' },
-        h('strong', { dataset: { i18nExempt: '' } }, n.supplierOrgName),
+        { testid: 'near-miss', dataset: { proposed: n.proposedUnits ?? 0 } },
+        supplierLabel(n.supplierOrgName),
+        n.proposedUnits ? h('small', { class: 'detail' }, ` · ${t('demand.proposedHere', { units: fmtUnits(n.proposedUnits, category) })}`) : null,
         h(
           'ul',
           { class: 'reasons' },
-          n.reasons.map((r) =>
-            h(
-              'li',
-              { dataset: { code: r.code } },
-              t(nearKeys[r.code] ?? 'near.other'),
-              lang() === 'en' && r.message ? h('small', { class: 'detail' }, ` (${r.message})`) : null,
-            ),
-          ),
+          n.reasons.map((r) => h('li', { testid: 'reason', dataset: { code: r.code } }, reasonText(r, 'buyer', category))),
         ),
       ),
     ),

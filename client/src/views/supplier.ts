@@ -1,4 +1,5 @@
 import { catalog, findCategory } from '../../../models/catalog';
+import type { OfferReasons } from '../../../models/match.schema';
 import { OfferInputSchema, OfferPatchSchema, type Offer, type OfferInput, type OfferPatch } from '../../../models/offer.schema';
 import { api, ApiError, type LineScheduleList } from '../api';
 import { loadCharts, stackBar, type DayChart } from '../charts';
@@ -16,6 +17,7 @@ import {
   zodErrors,
 } from '../forms';
 import { byLabel, capabilityName, categoryName, certificationName, fmtCompact, fmtDate, fmtInt, fmtIsoDay, fmtMoney, fmtShortDay, fmtUnits, lang, t, type Key } from '../i18n';
+import { reasonText } from '../reasons';
 import { proposedUnitsOf, store, type Topic } from '../store';
 import { matchList } from './matches';
 import type { Live } from '../live';
@@ -189,10 +191,95 @@ class LinePanel {
   }
 }
 
+/**
+ * Why an offer gets nothing or less than it could (GET /offers/:id/reasons), in the UI language. Like the
+ * line charts, it lives as long as the workspace and is asked again when the offer or its matches change.
+ */
+class ReasonPanel {
+  readonly el: HTMLElement;
+  private data: OfferReasons | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly offer: () => Offer | undefined,
+    readonly offerId: string,
+  ) {
+    this.el = h('section', { class: 'offer-reasons', testid: 'offer-reasons', dataset: { offerId, state: 'loading' } });
+  }
+
+  refreshSoon(delay = LINES_DEBOUNCE_MS) {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.load();
+    }, delay);
+  }
+
+  private async load() {
+    try {
+      this.data = await api.offerReasons(this.offerId);
+      this.draw();
+    } catch {
+      // the reasons are an explanation: without them the card still works
+      this.el.dataset.state = 'error';
+    }
+  }
+
+  draw() {
+    const d = this.data;
+    if (!d) return;
+    const o = this.offer();
+    const category = o && o.products.length === 1 ? o.products[0].category : undefined;
+    this.el.dataset.state = 'ready';
+    this.el.dataset.codes = d.reasons.map((r) => r.code).join(',');
+    if (!d.reasons.length) {
+      replace(this.el);
+      return;
+    }
+    replace(
+      this.el,
+      h('h4', { class: 'sub' }, t('rs.s.title')),
+      h(
+        'ul',
+        { class: 'reasons' },
+        d.reasons.map((r) =>
+          h(
+            'li',
+            { testid: 'offer-reason', dataset: { code: r.code, demands: r.demands, units: r.units } },
+            reasonText(r, 'supplier', category),
+            r.demands > 0 ? h('small', { class: 'detail' }, ` · ${t('rs.s.applies', { n: fmtInt(r.demands), units: fmtUnits(r.units, category) })}`) : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  dispose() {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
 /** The supplier workspace: post and edit capacity, see committed / proposed / free units, act on proposals. */
 export function supplierView(live: Live): Workspace {
   let draft = freshDraft();
   const panels = new Map<string, LinePanel>();
+  const reasonPanels = new Map<string, ReasonPanel>();
+
+  /** The reasons of an offer still open (created and loaded the first time). */
+  function reasonsOf(o: Offer): ReasonPanel | null {
+    if (o.status !== 'open') {
+      reasonPanels.get(o.id)?.dispose();
+      reasonPanels.delete(o.id);
+      return null;
+    }
+    let p = reasonPanels.get(o.id);
+    if (!p) {
+      p = new ReasonPanel(() => store.offers.get(o.id), o.id);
+      reasonPanels.set(o.id, p);
+      p.refreshSoon(0);
+    }
+    return p;
+  }
   // echarts is loaded only when there is a chart to draw
   const charting = loadCharts;
 
@@ -232,6 +319,7 @@ export function supplierView(live: Live): Workspace {
       if (sig === p.sig) continue;
       p.sig = sig;
       p.refreshSoon();
+      reasonPanels.get(id)?.refreshSoon();
     }
   }
 
@@ -263,6 +351,8 @@ export function supplierView(live: Live): Workspace {
         oninput: (e: Event) => (p.unitsPerDay = (e.target as HTMLInputElement).value),
       });
       const needs = findCategory(p.category)?.capabilities.filter((c) => !draft.capabilities.has(c)) ?? [];
+      // certifications every buyer of this product requires (the catalog's): said before posting, not after
+      const requiredCerts = findCategory(p.category)?.certifications ?? [];
       return h(
         'div',
         { class: 'product-row', testid: 'offer-product-row' },
@@ -285,6 +375,13 @@ export function supplierView(live: Live): Workspace {
                 },
               },
               '×',
+            )
+          : null,
+        requiredCerts.length
+          ? h(
+              'p',
+              { class: 'hint required-certs', testid: `offer-required-certs-${i}`, dataset: { missing: requiredCerts.filter((c) => !draft.certifications.has(c)).join(',') } },
+              t('offer.requiredCerts', { product: categoryName(p.category), certs: requiredCerts.map(certificationName).join(lang() === 'zh' ? '、' : ', ') }),
             )
           : null,
         needs.length
@@ -531,6 +628,7 @@ export function supplierView(live: Live): Workspace {
         : null,
       h('h4', { class: 'sub' }, t('offer.proposals')),
       matchList(matches, 'supplier', o.id, renderList, t('offer.noProposals')),
+      reasonsOf(o)?.el,
     );
   }
 
@@ -549,6 +647,7 @@ export function supplierView(live: Live): Workspace {
       renderForm,
       render() {
         for (const p of panels.values()) void p.draw();
+        for (const p of reasonPanels.values()) p.draw();
       },
       onChange(topics) {
         if (topics.has('offers') || topics.has('matches')) {
@@ -559,6 +658,8 @@ export function supplierView(live: Live): Workspace {
       destroy() {
         for (const p of panels.values()) p.dispose();
         panels.clear();
+        for (const p of reasonPanels.values()) p.dispose();
+        reasonPanels.clear();
       },
     },
   );
