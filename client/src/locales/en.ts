@@ -288,7 +288,7 @@ export const en = {
   'co.allRegions': 'All provinces',
   'co.allCategories': 'All products',
   'co.clearFilters': 'Clear filters',
-  'co.headlineValue': '{covered} of demand covered ({confirmed} confirmed, {delivered} delivered)',
+  'co.headlineValue': '{covered} of demand covered by value ({confirmed} confirmed, {delivered} delivered)',
   'co.valueBasis': 'Across products, figures are values in CNY at the catalog reference prices (unit-free); each product counts in its own unit in the table below.',
   'co.criticalShort': 'Critical demand short',
   'co.mapValue': 'All products: value in CNY at reference prices.',

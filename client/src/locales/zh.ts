@@ -290,7 +290,7 @@ export const zh: Record<Key, string> = {
   'co.allRegions': '全部省份',
   'co.allCategories': '全部品类',
   'co.clearFilters': '清除筛选',
-  'co.headlineValue': '需求已覆盖 {covered}（已确认 {confirmed}，已送达 {delivered}）',
+  'co.headlineValue': '按金额计，需求已覆盖 {covered}（已确认 {confirmed}，已送达 {delivered}）',
   'co.valueBasis': '跨品类的数字按目录参考价折算为人民币金额（不含单位）；各品类在下表中按各自单位计数。',
   'co.criticalShort': '紧急需求缺口',
   'co.mapValue': '全部品类：按参考价折算的人民币金额。',
