@@ -4,8 +4,9 @@ import type { Demand } from './demand.schema';
 import type { Match } from './match.schema';
 import type { Offer } from './offer.schema';
 import type { Coverage } from './metrics.schema';
+import type { CertificationRecord, CoordinatorScope } from './trust.schema';
 
-export const eventTypes = ['match:proposed', 'match:updated', 'offer:updated', 'demand:updated', 'coverage:updated'] as const;
+export const eventTypes = ['match:proposed', 'match:updated', 'offer:updated', 'demand:updated', 'coverage:updated', 'certification:updated', 'coordinator:scoped'] as const;
 export type EventType = (typeof eventTypes)[number];
 
 export interface EventPayloads {
@@ -14,6 +15,10 @@ export interface EventPayloads {
   'offer:updated': { seq: number; at: string; offer: Offer };
   'demand:updated': { seq: number; at: string; demand: Demand };
   'coverage:updated': { seq: number; at: string; coverage: Coverage };
+  /** A certification record changed (claimed, submitted, verified, rejected, expired): to its organization and the coordinators whose scope covers it. */
+  'certification:updated': { seq: number; at: string; certification: CertificationRecord };
+  /** An admin set a coordinator's scope: to that coordinator and admins. */
+  'coordinator:scoped': { seq: number; at: string; scope: CoordinatorScope };
 }
 
 /** One logged event as replayed by `resync`. */
@@ -43,6 +48,8 @@ export interface ServerToClientEvents {
   'offer:updated': (p: EventPayloads['offer:updated']) => void;
   'demand:updated': (p: EventPayloads['demand:updated']) => void;
   'coverage:updated': (p: EventPayloads['coverage:updated']) => void;
+  'certification:updated': (p: EventPayloads['certification:updated']) => void;
+  'coordinator:scoped': (p: EventPayloads['coordinator:scoped']) => void;
 }
 
 export interface ClientToServerEvents {

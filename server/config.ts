@@ -38,6 +38,12 @@ const EnvSchema = z.object({
   HOLD_MINUTES: z.coerce.number().positive().default(30),
   /** How long a proposal nobody answers stays proposed. */
   PROPOSAL_TTL_HOURS: z.coerce.number().positive().default(24),
+  /** Largest evidence file accepted (bytes). */
+  EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1_048_576).default(5 * 1_048_576),
+  /** Until an organization has a verified certification or a delivered match: open offers it may keep... */
+  UNVERIFIED_MAX_OPEN_OFFERS: z.coerce.number().int().min(0).default(5),
+  /** ...and the share of any critical demand it may hold (0..1). */
+  UNVERIFIED_MAX_SHARE_OF_CRITICAL: z.coerce.number().min(0).max(1).default(0.2),
   DB_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -101,6 +107,9 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     holdMs: Math.round(e.HOLD_MINUTES * 60_000),
     proposalTtlMs: Math.round(e.PROPOSAL_TTL_HOURS * 3_600_000),
     bcryptRounds: e.BCRYPT_ROUNDS,
+    evidenceMaxBytes: e.EVIDENCE_MAX_BYTES,
+    /** Limits for organizations without a verified certification or a delivered match (server/trust). */
+    trustLimits: { maxOpenOffers: e.UNVERIFIED_MAX_OPEN_OFFERS, maxShareOfCritical: e.UNVERIFIED_MAX_SHARE_OF_CRITICAL },
     dbTimeoutMs: e.DB_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };

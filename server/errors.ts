@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unverified_limit'
   | 'rate_limited'
   | 'db_unavailable'
   | 'internal';

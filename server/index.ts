@@ -21,6 +21,7 @@ import { startCoverageScheduler } from './metrics/coverage.scheduler';
 import { CoverageService } from './metrics/coverage.service';
 import { PostingsService } from './postings/postings.service';
 import { installProcessHandlers } from './process';
+import { TrustService } from './trust/trust.service';
 import { createRealtime, type FuchanIo } from './realtime/realtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,6 +36,7 @@ export interface Services {
   matching: MatchingService;
   postings: PostingsService;
   coverage: CoverageService;
+  trust: TrustService;
   /** Loads the projections and replays the log after them (call once, after connecting). */
   open(): Promise<{ documents: number; replayed: number; ms: number }>;
 }
@@ -49,17 +51,19 @@ export function createServices(config: Config, opts: { now?: () => number } = {}
   });
   const ledger = new Ledger({ now: opts.now });
   ledger.state.settings = { holdMs: config.holdMs, proposalTtlMs: config.proposalTtlMs };
+  ledger.state.trustLimits = { ...config.trustLimits };
   const projector = new Projector(ledger);
   const matching = new MatchingService(ledger);
   const postings = new PostingsService(ledger);
   const coverage = new CoverageService(ledger);
+  const trust = new TrustService(ledger, auth);
   const open = async () => {
     await auth.init();
     const loaded = await loadLedger(ledger, projector);
     coverage.rebuild();
     return loaded;
   };
-  return { auth, ledger, eventLog: ledger, projector, matching, postings, coverage, open };
+  return { auth, ledger, eventLog: ledger, projector, matching, postings, coverage, trust, open };
 }
 
 /** Connects to MONGODB_URI or to the embedded FerretDB (built and started on first use). */
@@ -129,6 +133,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     postings: services.postings,
     matching,
     coverage: services.coverage,
+    trust: services.trust,
     dbUp: monitor.up,
     ledgerStatus: () => ({ seq: ledger.lastSeq(), projected: services.projector.projectedSeq }),
     redis: redisClients[0] ? { sendCommand: (args: string[]) => redisClients[0].sendCommand(args) } : undefined,
@@ -142,6 +147,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     corsOrigins: config.corsOrigins,
     coverage: () => services.coverage.get(),
     onCoordinatorConnected: () => coverageScheduler.due(),
+    trust: services.trust,
   });
   if (redisClients.length) io.adapter(createAdapter(redisClients[0], redisClients[1]));
 
@@ -149,6 +155,10 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     coordinatorsConnected: () => (io.of('/').adapter.rooms.get('coordinators')?.size ?? 0) > 0,
   });
   const sweeper = startExpirySweeper(matching, { log, dbUp: monitor.up });
+  const certSweeper = setInterval(() => {
+    if (monitor.up()) void services.trust.expireStale().catch((err) => log.warn('certification expiry sweep failed', err));
+  }, 60_000);
+  certSweeper.unref();
   // other instances' commands reach this one's state through the log
   ledger.onError = (err) => log.warn('the Event log append failed; its commands were answered 503', err);
   // instances learn each other's commands by tailing the log (several instances run with REDIS_URL)
@@ -167,6 +177,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     (stopping ??= (async () => {
       monitor.stop();
       sweeper.stop();
+      clearInterval(certSweeper);
       coverageScheduler.stop();
       const closed = new Promise<void>((r) => server.close(() => r()));
       // bounded: connections still open after 10 s (e.g. browsers reconnecting over keep-alive) are cut

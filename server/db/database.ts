@@ -6,8 +6,9 @@ import { DemandModel } from '../../models/demand.model';
 import { MatchModel } from '../../models/match.model';
 import { EventModel, IdempotencyModel } from '../../models/event.model';
 import { SettingModel } from '../../models/setting.model';
+import { CertificationModel, CoordinatorScopeModel } from '../../models/certification.model';
 
-export const allModels = [OrganizationModel, UserModel, OfferModel, DemandModel, MatchModel, EventModel, IdempotencyModel, SettingModel];
+export const allModels = [OrganizationModel, UserModel, OfferModel, DemandModel, MatchModel, EventModel, IdempotencyModel, SettingModel, CertificationModel, CoordinatorScopeModel];
 
 /** Connects the shared Mongoose connection and builds the indexes the queries use. */
 export async function connectDatabase(uri: string, opts: { timeoutMs?: number } = {}): Promise<void> {
@@ -47,4 +48,7 @@ export async function disconnectDatabase(): Promise<void> {
 /** Empties every collection (tests and the seed). */
 export async function clearDatabase(): Promise<void> {
   await Promise.all(allModels.map((m) => m.collection.deleteMany({})));
+  // evidence files (server/trust/evidence.ts: GridFS bucket `evidence`)
+  const db = mongoose.connection.db;
+  if (db) await Promise.all(['evidence.files', 'evidence.chunks'].map((c) => db.collection(c).deleteMany({})));
 }

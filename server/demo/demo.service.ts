@@ -8,6 +8,9 @@ import { clearDatabase } from '../db/database';
 import type { Ledger } from '../ledger/ledger';
 import { emitDemand, emitOffer, matchDemand } from '../matching/matching.service';
 import { newDemand, newOffer } from '../postings/postings.service';
+import { storeEvidence } from '../trust/evidence';
+import { recordStep } from '../trust/trust.service';
+import { buildDemoCertifications, demoCertificatePdf } from './certifications';
 
 export const DEMO_PASSWORD = 'fuchan-demo';
 
@@ -69,6 +72,30 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
     }
     return ids;
   });
+  // demo accounts with something to do: a medical supplier, and a hospital-side buyer with a critical demand
+  const medical = (category: string) => findCategory(category)?.sector === 'medical';
+  const supplierKey = (scenario.offers.find((o) => o.products.some((p) => medical(p.category))) ?? scenario.offers[0]).orgKey;
+  const buyerKey = (scenario.demands.find((d) => d.priority === 'critical' && medical(d.category)) ?? scenario.demands[0]).orgKey;
+
+  // certifications (server/trust): mostly verified, some waiting in the coordinator's queue, rejected, expired, claimed
+  const certs = buildDemoCertifications(scenario, { seed: opts.seed, now, allVerified: new Set([supplierKey]) });
+  const evidence = new Map<number, Awaited<ReturnType<typeof storeEvidence>>>();
+  for (const [i, c] of certs.entries()) {
+    if (!c.evidence) continue;
+    const org = byKey.get(c.orgKey)!;
+    evidence.set(i, await storeEvidence(demoCertificatePdf(c, org.name), `${c.certification}-certificate.pdf`, String(orgIds.get(c.orgKey)), c.certification, now));
+  }
+  await deps.ledger.submit((tx) => {
+    for (const [i, c] of certs.entries()) {
+      const org = deps.ledger.state.orgs.get(String(orgIds.get(c.orgKey)))!;
+      const details = { certificateNumber: c.certificateNumber, issuer: c.issuer, validFrom: c.validFrom, validUntil: c.validUntil, evidence: evidence.get(i) ?? null };
+      if (c.decision === 'submitted' || c.decision === 'rejected') recordStep(tx, org, c.certification, { ...details, decision: 'submitted', actor: { userId: null, role: 'supplier' }, note: 'evidence uploaded' });
+      if (c.decision !== 'submitted') {
+        recordStep(tx, org, c.certification, { ...details, decision: c.decision, rejectionReason: c.rejectionReason, note: c.decision === 'verified' ? 'checked against the issuing body’s register (demo import)' : undefined });
+      }
+    }
+  });
+
   const proposals = await deps.ledger.submit((tx) => {
     const order = demandIds
       .map((id) => tx.state.demands.get(id)!)
@@ -78,10 +105,6 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
     return made;
   });
 
-  // demo accounts with something to do: a medical supplier, and a hospital-side buyer with a critical demand
-  const medical = (category: string) => findCategory(category)?.sector === 'medical';
-  const supplierKey = (scenario.offers.find((o) => o.products.some((p) => medical(p.category))) ?? scenario.offers[0]).orgKey;
-  const buyerKey = (scenario.demands.find((d) => d.priority === 'critical' && medical(d.category)) ?? scenario.demands[0]).orgKey;
   const logins: DemoLogin[] = [
     { role: 'coordinator', email: 'coordinator@demo.fuchan.cn', password: DEMO_PASSWORD, organization: coordinatorOrg.name },
     { role: 'supplier', email: 'supplier@demo.fuchan.cn', password: DEMO_PASSWORD, organization: byKey.get(supplierKey)!.name },
@@ -89,9 +112,16 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
     { role: 'admin', email: 'admin@demo.fuchan.cn', password: DEMO_PASSWORD, organization: coordinatorOrg.name },
   ];
   const orgFor = { coordinator: coordinatorOrg._id, admin: coordinatorOrg._id, supplier: orgIds.get(supplierKey)!, buyer: orgIds.get(buyerKey)! };
+  const users = new Map<string, string>();
   for (const l of logins) {
-    await deps.auth.createUser({ email: l.email, password: l.password, name: `Demo ${l.role}`, role: l.role, organizationId: String(orgFor[l.role]) });
+    const u = await deps.auth.createUser({ email: l.email, password: l.password, name: `Demo ${l.role}`, role: l.role, organizationId: String(orgFor[l.role]) });
+    users.set(l.role, u.id);
   }
+  // the demo coordinator verifies for Hubei and for the medical sector: its queue holds the submitted ones there
+  await deps.ledger.submit((tx) => {
+    const scope = { userId: users.get('coordinator')!, regions: ['Hubei'], sectors: ['medical'], updatedBy: users.get('admin') ?? null, updatedAt: now.toISOString() };
+    tx.emit('coordinator:scoped', { scope }, { orgIds: [], region: null, categories: [] });
+  });
 
   return { organizations: orgDocs.length + 1, offers: scenario.offers.length, demands: scenario.demands.length, proposals, logins };
 }

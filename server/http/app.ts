@@ -23,6 +23,8 @@ import type { CoverageService } from '../metrics/coverage.service';
 import { postingsRoutes } from '../postings/postings.routes';
 import { transferRoutes } from '../transfer/transfer.routes';
 import { TransferService } from '../transfer/transfer.service';
+import { trustRoutes } from '../trust/trust.routes';
+import type { TrustService } from '../trust/trust.service';
 import type { PostingsService } from '../postings/postings.service';
 import { authenticate } from './auth.middleware';
 import { errorHandler, notFound } from './error.middleware';
@@ -37,6 +39,8 @@ export interface AppDeps {
   postings: PostingsService;
   matching: MatchingService;
   coverage: CoverageService;
+  /** Certifications, verification, profiles (server/trust); without it those routes are not served. */
+  trust?: TrustService;
   /** Whether the database answers right now (kept by a monitor, so health and fail-fast never wait). */
   dbUp: () => boolean;
   /** The ledger's position and how far the projections have caught up (health). */
@@ -180,8 +184,8 @@ export function createApp(deps: AppDeps) {
   });
   api.use(['/auth/login', '/auth/register'], authLimiter);
   api.use('/auth/register', registerLimiter);
-  api.use(['/offers', '/demands', '/matches', '/import', '/export', '/templates'], writeLimiter);
-  api.use(['/offers', '/demands', '/matches', '/import', '/export', '/templates'], readLimiter);
+  api.use(['/offers', '/demands', '/matches', '/import', '/export', '/templates', '/certifications', '/evidence', '/coordinators', '/suppliers', '/trust'], writeLimiter);
+  api.use(['/offers', '/demands', '/matches', '/import', '/export', '/templates', '/certifications', '/evidence', '/coordinators', '/suppliers', '/trust'], readLimiter);
   api.use(['/matches', '/offers/:id/matches', '/demands/:id/matches'], shapeMatchResponses);
   api.use(idempotency());
 
@@ -191,6 +195,7 @@ export function createApp(deps: AppDeps) {
   api.use(matchingRoutes(registry, deps.matching, deps.postings));
   api.use(metricsRoutes(registry, deps.coverage));
   api.use(transferRoutes(registry, new TransferService(deps.postings.ledger, deps.coverage)));
+  if (deps.trust) api.use(trustRoutes(registry, deps.trust, { evidenceMaxBytes: config.evidenceMaxBytes }));
 
   let document: unknown;
   const docRouter = Router();

@@ -8,6 +8,9 @@ import type { Offer } from '../../models/offer.schema';
 import { OfferModel, type OfferDoc } from '../../models/offer.model';
 import { OrganizationModel } from '../../models/organization.model';
 import { SettingModel } from '../../models/setting.model';
+import { CertificationModel, CoordinatorScopeModel } from '../../models/certification.model';
+import type { CoordinatorScope } from '../../models/trust.schema';
+import type { StoredCertification } from '../trust/records';
 import { demandDocOf, matchDocOf, offerDocOf, oid, toDemandDto, toMatchDto, toOfferDto } from './documents';
 import type { Ledger } from './ledger';
 import type { IdemRecord, LedgerEvent } from './state';
@@ -18,8 +21,8 @@ const CHECKPOINT_PREFIX = 'projection:';
 /** A checkpoint not refreshed for this long belongs to an instance that is gone. */
 const CHECKPOINT_STALE_MS = 10 * 60_000;
 
-type Kind = 'offer' | 'demand' | 'match';
-const models = { offer: OfferModel, demand: DemandModel, match: MatchModel } as unknown as Record<Kind, mongoose.Model<any>>;
+type Kind = 'offer' | 'demand' | 'match' | 'certification' | 'scope';
+const models = { offer: OfferModel, demand: DemandModel, match: MatchModel, certification: CertificationModel, scope: CoordinatorScopeModel } as unknown as Record<Kind, mongoose.Model<any>>;
 
 /**
  * Writes the collections people query from the ledger's state. Coalescing: an entity changed many times
@@ -73,8 +76,10 @@ export class Projector {
 
   private mark(events: LedgerEvent[]) {
     for (const e of events) {
-      const d = e.data as { offer?: { id: string }; demand?: { id: string }; match?: { id: string; supplierOrgId: string } };
+      const d = e.data as { offer?: { id: string }; demand?: { id: string }; match?: { id: string; supplierOrgId: string }; certification?: { id: string }; scope?: { userId: string } };
       if (d.offer) this.dirty.set(d.offer.id, 'offer');
+      if (d.certification) this.dirty.set(d.certification.id, 'certification');
+      if (d.scope) this.dirty.set(d.scope.userId, 'scope');
       if (d.demand) this.dirty.set(d.demand.id, 'demand');
       if (d.match) {
         this.dirty.set(d.match.id, 'match');
@@ -137,6 +142,12 @@ export class Projector {
         } else if (kind === 'demand') {
           const d = this.ledger.state.demands.get(id);
           if (d) entities.push({ kind, id, doc: demandDocOf(d, seq) });
+        } else if (kind === 'certification') {
+          const c = this.ledger.state.certs.get(id);
+          if (c) entities.push({ kind, id, doc: { ...c, _id: id, seq } });
+        } else if (kind === 'scope') {
+          const sc = this.ledger.state.scopes.get(id);
+          if (sc) entities.push({ kind, id, doc: { ...sc, _id: id, seq } });
         } else {
           const m = this.ledger.state.matches.get(id);
           if (m) entities.push({ kind, id, doc: matchDocOf(m, seq) });
@@ -154,7 +165,7 @@ export class Projector {
       return { upTo, entities, orgs, idems };
     });
     try {
-      for (const kind of ['offer', 'demand', 'match'] as Kind[]) {
+      for (const kind of ['offer', 'demand', 'match', 'certification', 'scope'] as Kind[]) {
         const mine = snap.entities.filter((e) => e.kind === kind);
         const fresh = mine.filter((e) => !this.stored.has(e.id));
         const known = mine.filter((e) => this.stored.has(e.id));
@@ -276,11 +287,13 @@ export async function readCheckpoint(): Promise<number> {
 export async function loadLedger(ledger: Ledger, projector: Projector): Promise<{ documents: number; replayed: number; ms: number }> {
   const started = performance.now();
   const checkpoint = await readCheckpoint();
-  const [orgs, offers, demands, matches] = await Promise.all([
+  const [orgs, offers, demands, matches, certs, scopes] = await Promise.all([
     OrganizationModel.collection.find({}, { projection: { name: 1, kind: 1, region: 1, location: 1, certifications: 1, stats: 1, statsSeq: 1 } }).toArray(),
     OfferModel.collection.find({}).toArray(),
     DemandModel.collection.find({}).toArray(),
     MatchModel.collection.find({}).toArray(),
+    CertificationModel.collection.find({}).toArray(),
+    CoordinatorScopeModel.collection.find({}).toArray(),
   ]);
   for (const o of orgs) {
     const info = ledger.rememberOrg(o as never);
@@ -299,6 +312,17 @@ export async function loadLedger(ledger: Ledger, projector: Projector): Promise<
     state.load('match', toMatchDto(m), m.seq ?? 0);
     projector.markStored(String(m._id));
   }
+  for (const raw of certs as unknown as (StoredCertification & { _id: string; seq?: number })[]) {
+    const { _id, seq, ...c } = raw;
+    state.putCert({ ...c, id: _id }, seq ?? 0);
+    projector.markStored(_id);
+  }
+  for (const raw of scopes as unknown as (CoordinatorScope & { _id: string; seq?: number })[]) {
+    const { _id, seq, ...sc } = raw;
+    void seq;
+    state.putScope({ ...sc, userId: _id });
+    projector.markStored(_id);
+  }
   // idempotency keys of the last day, so a late retry still finds its result
   const since = new Date(ledger.now() - 86_400_000);
   const keys = (await IdempotencyModel.collection.find({ at: { $gte: since } } as never).toArray()) as unknown as { _id: string; fingerprint: string; status: number; kind: IdemRecord['kind']; entityId: string | null; at: Date }[];
@@ -306,5 +330,5 @@ export async function loadLedger(ledger: Ledger, projector: Projector): Promise<
   ledger.setStart(checkpoint);
   projector.projectedSeq = checkpoint;
   const replayed = await ledger.replay();
-  return { documents: offers.length + demands.length + matches.length + orgs.length, replayed, ms: Math.round(performance.now() - started) };
+  return { documents: offers.length + demands.length + matches.length + orgs.length + certs.length + scopes.length, replayed, ms: Math.round(performance.now() - started) };
 }

@@ -6,7 +6,9 @@ import type { Offer } from '../../models/offer.schema';
 import { provinceAt } from '../../models/provinces';
 import type { UnitStages } from '../../models/common.schema';
 import { reliabilityOf, servableCategories } from '../matching/eligibility';
-import type { DemandView, OfferView } from '../matching/types';
+import type { CertStatus, DemandView, OfferView } from '../matching/types';
+import type { CoordinatorScope } from '../../models/trust.schema';
+import type { StoredCertification } from '../trust/records';
 
 /** What matching needs to know of an organization. */
 export interface OrgInfo {
@@ -16,7 +18,8 @@ export interface OrgInfo {
   region: string;
   location: { lat: number; lng: number };
   certifications: string[];
-  stats: { confirmed: number; delivered: number; cancelled: number; lapsed: number };
+  /** late: delivered after the match's dueAt (counted in delivered too); answered: proposals the supplier accepted or declined. */
+  stats: { confirmed: number; delivered: number; cancelled: number; lapsed: number; late?: number; answered?: number };
   /** The last log position whose outcome the stats count (replay never counts one twice). */
   statsSeq: number;
 }
@@ -91,6 +94,10 @@ export class LedgerState {
   /** Sequence number each entity reflects. */
   readonly seqOf = new Map<string, number>();
   readonly idem = new Map<string, IdemRecord>();
+  /** Certification records by id (`<orgId>.<certification>`), and coordinators' scopes by user id. */
+  readonly certs = new Map<string, StoredCertification>();
+  readonly scopes = new Map<string, CoordinatorScope>();
+  private readonly certsByOrg = new Map<string, Set<string>>();
 
   private readonly offersByOrg = new Map<string, Set<string>>();
   private readonly demandsByOrg = new Map<string, Set<string>>();
@@ -113,6 +120,8 @@ export class LedgerState {
   private readonly demandViews = new Map<string, DemandView>();
 
   settings: LifecycleSettings = { holdMs: 30 * 60_000, proposalTtlMs: 24 * 3_600_000 };
+  /** Limits for organizations without a verified certification or a delivered match (config). */
+  trustLimits = { maxOpenOffers: 5, maxShareOfCritical: 0.2 };
 
   /** Undo steps of the open journal, or null when none is open. */
   private journal: (() => void)[] | null = null;
@@ -159,6 +168,58 @@ export class LedgerState {
       this.touchOrg(org.id);
     });
     this.touchOrg(org.id);
+  }
+
+  // ---- certifications and scopes -------------------------------------------------------------------
+
+  private setCert(rec: StoredCertification | undefined, id: string, orgId: string, seq: number | undefined) {
+    if (rec) {
+      this.certs.set(id, rec);
+      addTo(this.certsByOrg, orgId, id);
+      if (seq !== undefined) this.seqOf.set(id, seq);
+    } else {
+      this.certs.delete(id);
+      removeFrom(this.certsByOrg, orgId, id);
+      this.seqOf.delete(id);
+    }
+    this.touchOrg(orgId);
+    this.revision++;
+  }
+
+  putCert(rec: StoredCertification, seq?: number) {
+    const prev = this.certs.get(rec.id);
+    const prevSeq = this.seqOf.get(rec.id);
+    this.setCert(rec, rec.id, rec.organizationId, seq);
+    this.record(() => {
+      this.setCert(prev, rec.id, rec.organizationId, prevSeq);
+      if (prev && prevSeq === undefined) this.seqOf.delete(rec.id);
+    });
+  }
+
+  certIdsOf(orgId: string): string[] {
+    return [...(this.certsByOrg.get(orgId) ?? [])];
+  }
+
+  putScope(scope: CoordinatorScope) {
+    const prev = this.scopes.get(scope.userId);
+    this.scopes.set(scope.userId, scope);
+    this.revision++;
+    this.record(() => (prev ? this.scopes.set(scope.userId, prev) : this.scopes.delete(scope.userId)));
+  }
+
+  /** What matching knows of an organization's certifications: its records, and what it only ticked (claims). */
+  certStatusOf(orgId: string, ticked: Iterable<string>): Record<string, CertStatus> {
+    const out: Record<string, CertStatus> = {};
+    for (const c of ticked) out[c] = { state: 'claimed', validFrom: null, validUntil: null };
+    for (const id of this.certsByOrg.get(orgId) ?? []) {
+      const r = this.certs.get(id)!;
+      out[r.certification] = {
+        state: r.decision,
+        validFrom: r.validFrom ? Date.parse(r.validFrom) : null,
+        validUntil: r.validUntil ? Date.parse(r.validUntil) : null,
+      };
+    }
+    return out;
   }
 
   private touchOrg(orgId: string) {
@@ -306,6 +367,16 @@ export class LedgerState {
         this.put('demand', d.id, d, e.seq);
         return;
       }
+      case 'certification:updated': {
+        const rec = data.certification as StoredCertification;
+        if ((this.seqOf.get(rec.id) ?? -1) >= e.seq) return;
+        this.putCert(rec, e.seq);
+        return;
+      }
+      case 'coordinator:scoped': {
+        this.putScope(data.scope as CoordinatorScope);
+        return;
+      }
       case 'match:proposed':
       case 'match:updated': {
         const logged = data.match as Match;
@@ -323,17 +394,28 @@ export class LedgerState {
     }
   }
 
-  /** Supplier outcomes for reliability: confirmed, delivered, cancelled by the supplier. */
+  /**
+   * Supplier outcomes for reliability: confirmed, delivered (late when after the match's dueAt), cancelled by the
+   * supplier, lapsed unanswered by it, and proposals it answered (accepted or declined).
+   */
   private countOutcome(prev: Match | undefined, next: Match, t: Transition | undefined, seq: number) {
     if (prev?.status === next.status) return;
     const org = this.orgs.get(next.supplierOrgId);
     if (!org || org.statsSeq >= seq) return;
     const stats = { ...org.stats };
+    let changed = false;
+    if (t?.actorRole === 'supplier' && (next.status === 'accepted_by_supplier' || next.status === 'declined' || (next.status === 'confirmed' && prev?.status === 'accepted_by_buyer'))) {
+      stats.answered = (stats.answered ?? 0) + 1;
+      changed = true;
+    }
     if (next.status === 'confirmed') stats.confirmed += 1;
-    else if (next.status === 'delivered') stats.delivered += 1;
-    else if (next.status === 'cancelled' && prev && reservingStatuses.includes(prev.status) && t?.actorRole === 'supplier') stats.cancelled += 1;
+    else if (next.status === 'delivered') {
+      stats.delivered += 1;
+      const at = t ? Date.parse(t.at) : Date.parse(next.updatedAt);
+      if (next.dueAt && at > Date.parse(next.dueAt)) stats.late = (stats.late ?? 0) + 1;
+    } else if (next.status === 'cancelled' && prev && reservingStatuses.includes(prev.status) && t?.actorRole === 'supplier') stats.cancelled += 1;
     else if (next.status === 'expired' && (next.lapsedBy === 'supplier' || next.lapsedBy === 'both')) stats.lapsed += 1;
-    else return;
+    else if (!changed) return;
     this.putOrg({ ...org, stats, statsSeq: seq });
   }
 
@@ -424,7 +506,8 @@ export class LedgerState {
     const o = this.offers.get(id);
     if (!o || o.status !== 'open' || o.totalUnits - o.reservedUnits <= 0 || Date.parse(o.availableTo) <= now) return null;
     const org = this.orgs.get(o.organizationId);
-    const stats = org?.stats ?? { confirmed: 0, delivered: 0, cancelled: 0 };
+    const stats = org?.stats ?? { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 };
+    const ticked = [...new Set([...(org?.certifications ?? []), ...o.certifications])];
     const v: OfferView = {
       id: o.id,
       orgId: o.organizationId,
@@ -433,7 +516,8 @@ export class LedgerState {
       location: o.location,
       products: o.products,
       capabilities: o.capabilities,
-      certifications: [...new Set([...(org?.certifications ?? []), ...o.certifications])],
+      certifications: ticked,
+      certificationStatus: this.certStatusOf(o.organizationId, ticked),
       availableFrom: Date.parse(o.availableFrom),
       availableTo: Date.parse(o.availableTo),
       minOrderUnits: o.minOrderUnits,

@@ -1,4 +1,4 @@
-import { findCategory, type Category } from '../../models/catalog';
+import { findCategory, findCertification, type Category } from '../../models/catalog';
 import type { Explanation, ScoreParts } from '../../models/match.schema';
 import { distanceKm, transitDays } from './geo';
 import type { DemandView, OfferView } from './types';
@@ -19,6 +19,8 @@ export const SCORE_WEIGHTS: ScoreParts = {
  * Why an offer does not serve a demand (or serves less of it). Codes with their `params`:
  * - `category` {category, missingCapabilities: string[], convertible: boolean}
  * - `certification` {certifications: string[]} (catalog ids missing)
+ * - `certification_unverified` {certification, state: 'claimed' | 'submitted' | 'rejected'}: required, not verified (server/trust)
+ * - `certification_expired` {certification, validFrom, validUntil, dueAt}: verified, but not valid on the due date
  * - `price` {pricePerUnit, maxPricePerUnit}
  * - `min_order` {units, minOrderUnits}: units that could go below the supplier's minimum order
  * - `time` {kind: 'after_deadline' | 'window_ends', firstDelivery, deadline, availableTo, transitDays, distanceKm}
@@ -29,7 +31,7 @@ export const SCORE_WEIGHTS: ScoreParts = {
  * `covered` {demands, units}: the demands it could serve are covered by other proposals.
  */
 export type NearMissCode =
-  | 'category' | 'certification' | 'time' | 'price' | 'min_order' | 'capacity' | 'deliverable' | 'declined' | 'lapsed' | 'no_demand' | 'covered';
+  | 'category' | 'certification' | 'certification_unverified' | 'certification_expired' | 'time' | 'price' | 'min_order' | 'capacity' | 'deliverable' | 'declined' | 'lapsed' | 'no_demand' | 'covered';
 
 export type ReasonParams = Record<string, string | number | boolean | null | string[]>;
 
@@ -116,10 +118,6 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
     });
   }
 
-  const required = new Set([...category.certifications, ...demand.requiredCertifications]);
-  const missingCerts = [...required].filter((c) => !offer.certifications.includes(c));
-  if (missingCerts.length) reasons.push({ code: 'certification', params: { certifications: missingCerts }, message: `missing ${missingCerts.join(', ')}` });
-
   if (demand.maxPricePerUnit !== null && offer.pricePerUnit !== null && offer.pricePerUnit > demand.maxPricePerUnit) {
     reasons.push({
       code: 'price',
@@ -137,6 +135,9 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
 
   const km = distanceKm(offer.location, demand.deliveryLocation);
   const transit = transitDays(km);
+
+  // a required certification counts only when verified and valid on the due date (server/trust)
+  reasons.push(...certificationReasons(offer, [...new Set([...category.certifications, ...demand.requiredCertifications])], demand.deadline - transit * DAY_MS));
   const conversionDays = route?.conversionDays ?? 0;
   const earliestStart = Math.max(offer.availableFrom, now + conversionDays * DAY_MS);
   const latestEnd = Math.min(offer.availableTo, demand.deadline - transit * DAY_MS);
@@ -174,13 +175,49 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
   };
 }
 
+/** A certification's catalog name, e.g. "GB 19083" from "GB 19083 Medical protective mask". */
+function certName(id: string): string {
+  const name = findCertification(id)?.name.en ?? id;
+  return /^[A-Z]+(?:\/[A-Z]+)? ?[\d.]+/.exec(name)?.[0] ?? name;
+}
+
 /**
- * Laplace-smoothed share of a supplier's settled outcomes that went well: 0.5 with no history. Delivered counts
- * for; cancelled by the supplier and proposals it let lapse count against.
+ * Why required certifications do not count for an offer on the due date: missing altogether, claimed or
+ * submitted or rejected but not verified, or verified but not valid then. Views without `certificationStatus`
+ * (built by hand) count the ticked ones.
  */
-export function reliabilityOf(stats: { confirmed: number; delivered: number; cancelled: number; lapsed?: number }): number {
+function certificationReasons(offer: OfferView, required: string[], due: number): Reason[] {
+  const status = offer.certificationStatus;
+  const missing = required.filter((c) => (status ? !status[c] : !offer.certifications.includes(c)));
+  const out: Reason[] = [];
+  if (missing.length) out.push({ code: 'certification', params: { certifications: missing }, message: `missing ${missing.join(', ')}` });
+  if (!status) return out;
+  for (const c of required) {
+    const st = status[c];
+    if (!st) continue;
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    if (st.state !== 'verified') {
+      const how = st.state === 'submitted' ? 'submitted, awaiting verification' : st.state === 'rejected' ? 'rejected by a coordinator' : 'claimed, not yet verified';
+      out.push({ code: 'certification_unverified', params: { certification: c, state: st.state }, message: `${certName(c)} ${how}` });
+    } else if (st.validUntil !== null && st.validUntil < due) {
+      out.push({ code: 'certification_expired', params: { certification: c, validFrom: iso(st.validFrom), validUntil: iso(st.validUntil), dueAt: iso(due) }, message: `${certName(c)} expires ${day(st.validUntil)}, before the units are due ${day(due)}` });
+    } else if (st.validFrom !== null && st.validFrom > due) {
+      out.push({ code: 'certification_expired', params: { certification: c, validFrom: iso(st.validFrom), validUntil: iso(st.validUntil), dueAt: iso(due) }, message: `${certName(c)} is valid only from ${day(st.validFrom)}, after the units are due ${day(due)}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Laplace-smoothed share of a supplier's settled outcomes that went well: 0.5 with no history.
+ * (deliveredOnTime + 0.5 × late + 1) / (delivered + cancelled + lapsed + 2): a delivery on time counts for, a late
+ * one half, a cancellation by the supplier and a proposal it let lapse against.
+ */
+export function reliabilityOf(stats: { confirmed: number; delivered: number; cancelled: number; lapsed?: number; late?: number }): number {
+  const late = Math.min(stats.late ?? 0, stats.delivered);
   const settled = stats.delivered + stats.cancelled + (stats.lapsed ?? 0);
-  return (stats.delivered + 1) / (settled + 2);
+  return (stats.delivered - late + 0.5 * late + 1) / (settled + 2);
 }
 
 /** The score alone (the planner ranks candidates by it; `explain` adds the words for the proposals it makes). */

@@ -14,6 +14,7 @@ import { canSeeMatch } from '../access/policy';
 import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
 import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
+import { shareCapLeft } from '../trust/records';
 import { evaluate, explain } from './eligibility';
 import type { OfferView } from './types';
 import { priorityWeight } from '../../models/common.schema';
@@ -49,6 +50,12 @@ function transition(tx: Tx, status: MatchStatus, actor: Actor, note?: string): M
 
 /** Makes one proposal. */
 export function propose(tx: Tx, p: Plan, source: Match['source']) {
+  // an organization under the limits for the unverified holds only a share of a critical demand (server/trust)
+  const cap = shareCapLeft(tx.state, p.offer.orgId, p.demand, tx.now);
+  if (cap < p.units) {
+    if (cap <= 0 || cap < p.offer.minOrderUnits) return;
+    p = { ...p, units: cap };
+  }
   const { score, explanation } = explain(p.offer, p.demand, p.e, p.units, tx.now);
   const at = new Date(tx.now).toISOString();
   const m: Match = {
@@ -202,7 +209,7 @@ function preempt(tx: Tx, demandId: string, source: Match['source']): { made: num
 }
 
 /** Moves a pending match to a closed status. */
-function close(tx: Tx, m: Match, status: 'withdrawn' | 'expired' | 'declined', note: string, actor: Actor = SYSTEM) {
+export function close(tx: Tx, m: Match, status: 'withdrawn' | 'expired' | 'declined', note: string, actor: Actor = SYSTEM) {
   const t = transition(tx, status, actor, note);
   emitMatch(tx, 'match:updated', { ...m, status, version: m.version + 1, updatedAt: t.at, history: [...m.history, t] }, t);
 }

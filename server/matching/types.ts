@@ -1,5 +1,12 @@
 import type { LatLng, Priority } from '../../models/common.schema';
 
+/** What matching knows of one certification of a supplier: its state and validity (ms, null when not given). */
+export interface CertStatus {
+  state: 'claimed' | 'submitted' | 'verified' | 'rejected';
+  validFrom: number | null;
+  validUntil: number | null;
+}
+
 /** An open capacity offer as the matching engine sees it (plain data, times in ms). */
 export interface OfferView {
   id: string;
@@ -11,6 +18,11 @@ export interface OfferView {
   capabilities: string[];
   /** The organization's and the offer's certifications together. */
   certifications: string[];
+  /**
+   * Each certification's verification state (server/trust): a required one counts only when verified and valid
+   * on the due date. Absent (views built by hand, as in the engine's unit tests): the ticked ones count as verified.
+   */
+  certificationStatus?: Record<string, CertStatus>;
   availableFrom: number;
   availableTo: number;
   minOrderUnits: number;
@@ -20,7 +32,7 @@ export interface OfferView {
   remainingUnits: number;
   /** Supplier reliability in [0,1] from past outcomes. */
   reliability: number;
-  reliabilityBasis: { confirmed: number; delivered: number; cancelled: number };
+  reliabilityBasis: { confirmed: number; delivered: number; cancelled: number; lapsed?: number; late?: number };
   version: number;
 }
 

@@ -8,6 +8,7 @@ import type { OrgInfo } from '../ledger/state';
 import { DAY_MS } from '../matching/eligibility';
 import { emitDemand, emitOffer, matchDemand, matchOffer, withdrawPending } from '../matching/matching.service';
 import { lineSchedules, overbookedLines } from '../matching/planner';
+import { assertOfferLimit } from '../trust/records';
 
 /** Whole days in an availability window (a partial day counts, but not the few minutes a clock drifts). */
 export function windowDays(from: Date, to: Date): number {
@@ -85,6 +86,8 @@ export function newDemand(tx: Tx, org: OrgInfo, input: DemandInput): Demand {
 
 /** Posts an offer and proposes matches for it, in one command. */
 export function postOffer(tx: Tx, org: OrgInfo, input: OfferInput): Offer {
+  // an organization without a verified certification or a delivered match keeps only a few open offers (server/trust)
+  assertOfferLimit(tx.state, org.id, tx.now);
   const o = newOffer(tx, org, input);
   emitOffer(tx, o);
   matchOffer(tx, o.id);

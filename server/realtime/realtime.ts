@@ -25,7 +25,11 @@ export type FuchanIo = Server<ClientToServerEvents, ServerToClientEvents, InterS
 type FuchanSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 const COORDINATORS = 'coordinators';
+const ADMINS = 'admins';
 const orgRoom = (id: string) => `org:${id}`;
+const userRoom = (id: string) => `user:${id}`;
+/** Events of certifications and scopes: not for every coordinator, only the organization, coordinators in scope and admins. */
+const TRUST_EVENTS = new Set<string>(['certification:updated', 'coordinator:scoped']);
 
 /** Rooms a coordinator joins for its filter; an event is sent to the rooms its region and categories name. */
 function coordinatorRooms(filter: SocketData['filter']): string[] {
@@ -81,6 +85,11 @@ export interface RealtimeDeps {
   coverage?: () => Coverage;
   /** Called when a coordinator connects (coverage computed while none was listening is due). */
   onCoordinatorConnected?: () => void;
+  /** Who besides the organization gets a certification event, and who may resync one (server/trust). */
+  trust?: {
+    audienceOf(r: { organizationId: string; region: string; certification: string }): string[];
+    canSeeTrustEvent(viewer: { userId: string; role: string; organizationId: string | null }, type: string, data: Record<string, unknown>): boolean;
+  };
   /** The clock and timers of token expiry (tests inject them; default: the real ones, unref'd). */
   timers?: RealtimeTimers;
 }
@@ -175,7 +184,7 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
     const d = socket.data;
     const isCoordinator = isStaff(d);
     if (isCoordinator) {
-      void socket.join([COORDINATORS, ...coordinatorRooms(d.filter)]);
+      void socket.join([COORDINATORS, userRoom(d.userId), ...(d.role === 'admin' ? [ADMINS] : []), ...coordinatorRooms(d.filter)]);
       deps.onCoordinatorConnected?.();
     } else if (d.organizationId) {
       // staff get every event whole through their coordinator rooms, never the shaped copy of an org room
@@ -233,7 +242,13 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
       try {
         const limit = parsed.data.limit ?? 1000;
         // served from the ledger's recent events in memory; an old position reads a bounded stretch of the log per call
-        const { events, scannedTo } = await deps.eventLog.since(parsed.data.afterSeq, limit, (doc) => canSee(d, doc));
+        const visible0 = (doc: EventDoc) =>
+          TRUST_EVENTS.has(doc.type)
+            ? isStaff(d)
+              ? !!deps.trust?.canSeeTrustEvent(d, doc.type, doc.data)
+              : !!d.organizationId && doc.orgIds.includes(d.organizationId)
+            : canSee(d, doc);
+        const { events, scannedTo } = await deps.eventLog.since(parsed.data.afterSeq, limit, visible0);
         const visible = events.map((doc) => {
           const e = withCoverage(toLoggedEvent(doc));
           return { ...e, payload: shapeEventPayload(d, e.type, e.payload) } as typeof e;
@@ -252,6 +267,13 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
       // each instance announces coverage to its own coordinators: through Redis it would arrive twice
       if (type === 'coverage:updated') {
         io.local.to(COORDINATORS).emit(type, payload as never);
+        continue;
+      }
+      if (TRUST_EVENTS.has(type)) {
+        const rec = doc.data.certification as { organizationId: string; region: string; certification: string } | undefined;
+        const scoped = (doc.data.scope as { userId?: string } | undefined)?.userId;
+        const users = rec ? (deps.trust?.audienceOf(rec) ?? []) : scoped ? [scoped] : [];
+        io.to([ADMINS, ...users.map(userRoom), ...doc.orgIds.map(orgRoom)]).emit(type, payload as never);
         continue;
       }
       io.to(coordinatorEventRooms(doc)).emit(type, payload as never);

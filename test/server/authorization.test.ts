@@ -39,6 +39,8 @@ interface World {
   match: Match;
   offerB: Posting;
   demandB: Posting;
+  /** Supplier A's ISO 13485 record, submitted with an evidence file (server/trust). */
+  cert: { id: string; fileId: string };
 }
 
 /** What a 2xx body must be; each check throws (chai) when it is not. */
@@ -87,6 +89,18 @@ const checks = {
   coverage: (b) => expect(b).to.be.an('object').that.is.not.empty,
   imported: (b) => expect(b).to.include({ kind: 'offers', created: 1 }),
   coverageHistory: (b) => expect(b.days).to.have.length(30),
+  certifications: (b, w, as) => {
+    const items = b.items as { organizationId: string }[];
+    for (const i of items) expect(i.organizationId, as).to.equal(orgOf(w, as));
+  },
+  queue: (b) => expect(b.items).to.be.an('array'),
+  theCert: (b, w) => expect(b).to.include({ id: w.cert.id }),
+  evidence: (b) => expect(b).to.exist,
+  coordinators: (b) => expect(b.items).to.be.an('array').that.is.not.empty,
+  scope: (b) => expect(b).to.have.keys('userId', 'regions', 'sectors', 'updatedBy', 'updatedAt'),
+  newCoordinator: (b) => expect(b.scope).to.be.an('object'),
+  profile: (b, w) => expect((b.organization as { id: string }).id).to.equal(w.offer.organizationId),
+  trustStatus: (b) => expect(b.limited).to.be.a('boolean'),
   optimized: (b) => expect(b.proposalsCreated).to.be.a('number'),
 } satisfies Record<string, (body: Record<string, unknown>, w: World, as: Role) => void>;
 type Check = keyof typeof checks;
@@ -200,6 +214,22 @@ const routes: RouteCase[] = [
   route('get',    '/api/export/matches',           [401, 401, 401, 401, 200, 200, 200, 200, 200, 200]),
   route('get',    '/api/export/coverage',          [401, 401, 401, 401, 403, 403, 403, 403, 200, 200]),
   route('post',   '/api/allocations/optimize',     [401, 401, 401, 401, 403, 403, 403, 403, 200, 200], { returns: 'optimized', writes: true }),
+
+  // trust (server/trust): a coordinator without a scope verifies nothing and reads no evidence; admins do
+  route('get',    '/api/certifications',           [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'certifications' }),
+  route('get',    '/api/certifications/queue',     [401, 401, 401, 401, 403, 403, 403, 403, 200, 200], { returns: 'queue' }),
+  route('patch',  '/api/certifications/mine/:certification', [401, 401, 401, 401, 200, 200, 403, 403, 403, 403], { writes: true, body: () => ({ certificateNumber: 'X-1', issuer: 'Some register', validFrom: '2026-01-01', validUntil: '2030-01-01' }) }),
+  route('post',   '/api/certifications/mine/:certification/evidence', [401, 401, 401, 401, 400, 400, 403, 403, 403, 403], { writes: true }),
+  route('get',    '/api/certifications/:cert',     [401, 401, 401, 401, 200, 404, 404, 404, 404, 200], { returns: 'theCert' }),
+  route('post',   '/api/certifications/:cert/verify', [401, 401, 401, 401, 403, 403, 403, 403, 403, 200], { returns: 'theCert', writes: true }),
+  route('post',   '/api/certifications/:cert/reject', [401, 401, 401, 401, 403, 403, 403, 403, 403, 200], { returns: 'theCert', writes: true, body: () => ({ reason: 'not in the register' }) }),
+  route('get',    '/api/evidence/:file',           [401, 401, 401, 401, 200, 404, 404, 404, 404, 200], { returns: 'evidence' }),
+  route('get',    '/api/coordinators',             [401, 401, 401, 401, 403, 403, 403, 403, 403, 200], { returns: 'coordinators' }),
+  route('post',   '/api/coordinators',             [401, 401, 401, 401, 403, 403, 403, 403, 403, 201], { returns: 'newCoordinator', writes: true, body: () => ({ email: uniqueEmail('coord'), password: 'long enough pw', name: 'Desk', regions: ['Hubei'] }) }),
+  route('get',    '/api/coordinators/me',          [401, 401, 401, 401, 403, 403, 403, 403, 200, 200], { returns: 'scope' }),
+  route('patch',  '/api/coordinators/:coordinator/scope', [401, 401, 401, 401, 403, 403, 403, 403, 403, 200], { returns: 'scope', writes: true, body: () => ({ regions: ['Hubei'], sectors: [] }) }),
+  route('get',    '/api/suppliers/:supplierOrg/profile', [401, 401, 401, 401, 200, 404, 200, 404, 200, 200], { returns: 'profile' }),
+  route('get',    '/api/trust/status',             [401, 401, 401, 401, 200, 200, 200, 200, 403, 403], { returns: 'trustStatus' }),
 ];
 
 /** The table itself: every route called as every role. */
@@ -263,7 +293,13 @@ async function arrangePostings(app: Express | string, people: World['people']) {
   expect(matches.body.items, 'the arranged demand is proposed to the arranged offer').to.have.length(1);
   const match = matches.body.items[0] as Match;
   expect(match).to.include({ offerId: offer.id, status: 'proposed' });
-  return { offer, offerB, demand, demandB, match };
+  const up = await request(app)
+    .post('/api/certifications/mine/iso-13485/evidence')
+    .set(bearer(people.supplierA.token))
+    .field({ certificateNumber: 'ISO-1', issuer: 'TUV SUD', validFrom: '2026-01-01', validUntil: '2030-01-01' })
+    .attach('file', Buffer.from('%PDF-1.4\n%%EOF\n'), 'iso.pdf');
+  expect(up.status, JSON.stringify(up.body)).to.equal(201);
+  return { offer, offerB, demand, demandB, match, cert: { id: up.body.id as string, fileId: up.body.evidence.fileId as string } };
 }
 
 async function arrange(app: Express, services: Services): Promise<World> {
@@ -272,7 +308,16 @@ async function arrange(app: Express, services: Services): Promise<World> {
 }
 
 function pathOf(row: Row, w: World) {
-  return row.path.replace(':offer', w.offer.id).replace(':demand', w.demand.id).replace(':match', w.match.id).replace(':kind', 'offers');
+  return row.path
+    .replace(':offer', w.offer.id)
+    .replace(':demand', w.demand.id)
+    .replace(':match', w.match.id)
+    .replace(':certification', 'iso-13485')
+    .replace(':cert', w.cert.id)
+    .replace(':file', w.cert.fileId)
+    .replace(':coordinator', w.people.coordinator.user.id)
+    .replace(':supplierOrg', w.offer.organizationId)
+    .replace(':kind', 'offers');
 }
 
 /** Makes one call of the table; returns what is wrong with the answer, or null. */
@@ -338,7 +383,7 @@ describe('authorization: every route as every role', function () {
     const { app } = await createTestApp();
     const doc = (await request(app).get('/api/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     const served = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
-    const tabled = routes.map((r) => `${r.method} ${r.path.replace(/:(offer|demand|match)\b/, '{id}').replace(':kind', '{kind}')}`);
+    const tabled = routes.map((r) => `${r.method} ${r.path.replace(/:(offer|demand|match|cert|file|coordinator|supplierOrg)\b/, '{id}').replace(':certification', '{certification}').replace(':kind', '{kind}')}`);
     expect(tabled).to.have.members(served);
     for (const r of routes) expect(table.filter((row) => row.method === r.method && row.path === r.path).map((row) => row.as)).to.deep.equal([...ROLES]);
   });
@@ -403,12 +448,17 @@ describe('authorization: live events and resync', function () {
     if (e.type === 'offer:updated') return [p.offer!.organizationId];
     if (e.type === 'demand:updated') return [p.demand!.organizationId];
     if (e.type === 'match:proposed' || e.type === 'match:updated') return [p.match!.buyerOrgId, p.match!.supplierOrgId];
+    if (e.type === 'certification:updated') return [(e.payload as { certification: { organizationId: string } }).certification.organizationId];
     return []; // coverage:updated: coordinators only
   }
 
-  /** Which events each role may see: coordinators all, a supplier or buyer those about its organization. */
+  /**
+   * Which events each role may see: admins all, coordinators all but certifications outside their scope (this one
+   * has none), a supplier or buyer those about its organization.
+   */
   function visibleTo(w: Pick<World, 'people'>, as: Person, log: Received[]): number[] {
-    if (as === 'coordinator' || as === 'admin') return log.map((e) => e.seq);
+    if (as === 'admin') return log.map((e) => e.seq);
+    if (as === 'coordinator') return log.filter((e) => e.type !== 'certification:updated' && e.type !== 'coordinator:scoped').map((e) => e.seq);
     const org = w.people[as].user.organization!.id;
     return log.filter((e) => partiesOf(e).includes(org)).map((e) => e.seq);
   }

@@ -10,6 +10,7 @@ import { OfferModel } from '../../models/offer.model';
 import { bearer, createTestApp, register, startTestServer, type Account, type TestApp } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
 import { connect, sleep } from '../fixtures/sockets';
+import { verifyCertifications } from '../fixtures/trust';
 import { testDb } from '../hooks';
 
 
@@ -82,6 +83,8 @@ describe('database outages', function () {
     const s = await startTestServer();
     try {
       const supplier = await register(s.url, 'supplier', { certifications: ['iso-13485'] });
+      // verified (server/trust), so more than the unverified's 5 open offers are allowed
+      await verifyCertifications(s.services, supplier, ['iso-13485']);
       const acknowledged: string[] = [];
       for (let i = 0; i < 5; i++) {
         const r = await request(s.url).post('/api/offers').set(bearer(supplier)).send(offerInput({ minOrderUnits: 100 + i }));

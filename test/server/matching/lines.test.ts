@@ -7,6 +7,7 @@ import { DAY_MS } from '../../../server/matching/eligibility';
 import { bearer, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
 import { overbook } from '../../fixtures/ledger';
 import { daysFromNow, offerInput } from '../../fixtures/postings';
+import { verifyCertifications } from '../../fixtures/trust';
 
 /** The definition, checked by brute force: at every due date, what is due by then is no more than what is made. */
 function fitsByDefinition(w: LineWindow, now: number, cs: Commitment[]): boolean {
@@ -122,6 +123,8 @@ describe('proposals that follow priority and time', function () {
     now = Date.now();
     t = await createTestApp({}, { now: () => now });
     supplier = await register(t.app, 'supplier', { certifications: ['iso-13485'] });
+    // counts as verified (server/trust): not held to a share of critical demands
+    await verifyCertifications(t.services, supplier, ['iso-13485']);
     // one line of 100 gowns a day: 2,000 by the demands' due date, enough for one of them
     await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }] })).expect(201);
   });

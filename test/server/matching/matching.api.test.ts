@@ -6,6 +6,7 @@ import { OfferModel } from '../../../models/offer.model';
 import { bearer, coordinator, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
 import { overbook } from '../../fixtures/ledger';
 import { daysFromNow, demandInput, offerInput } from '../../fixtures/postings';
+import { verifyCertifications } from '../../fixtures/trust';
 
 
 describe('matching through the API', () => {
@@ -15,6 +16,8 @@ describe('matching through the API', () => {
   beforeEach(async () => {
     t = await createTestApp();
     supplier = await register(t.app, 'supplier', { certifications: ['iso-13485'] });
+    // counts as verified (server/trust): these tests are about matching, not trust
+    await verifyCertifications(t.services, supplier, ['iso-13485', 'yy-0469', 'nmpa-registration']);
     buyer = await register(t.app, 'buyer');
   });
 
