@@ -19,8 +19,8 @@ export const SCORE_WEIGHTS: ScoreParts = {
  * Why an offer does not serve a demand (or serves less of it). Codes with their `params`:
  * - `category` {category, missingCapabilities: string[], convertible: boolean}
  * - `certification` {certifications: string[]} (catalog ids missing)
- * - `certification_unverified` {certification, state: 'claimed' | 'submitted' | 'rejected'}: required, not verified (server/trust)
- * - `certification_expired` {certification, validFrom, validUntil, dueAt}: verified, but not valid on the due date
+ * - `certification_unverified` {certifications, claimed, submitted, rejected: string[]}: required, not verified (server/trust)
+ * - `certification_expired` {certifications: string[], validUntil, dueAt}: verified, but not valid on the due date
  * - `price` {pricePerUnit, maxPricePerUnit}
  * - `min_order` {units, minOrderUnits}: units that could go below the supplier's minimum order
  * - `time` {kind: 'after_deadline' | 'window_ends', firstDelivery, deadline, availableTo, transitDays, distanceKm}
@@ -192,19 +192,35 @@ function certificationReasons(offer: OfferView, required: string[], due: number)
   const out: Reason[] = [];
   if (missing.length) out.push({ code: 'certification', params: { certifications: missing }, message: `missing ${missing.join(', ')}` });
   if (!status) return out;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const unverified: Record<'claimed' | 'submitted' | 'rejected', string[]> = { claimed: [], submitted: [], rejected: [] };
+  const words = { claimed: 'claimed, not yet verified', submitted: 'submitted, awaiting verification', rejected: 'rejected by a coordinator' };
+  const expired: string[] = [];
+  const expiredWords: string[] = [];
+  let validUntil: number | null = null;
   for (const c of required) {
     const st = status[c];
     if (!st) continue;
-    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-    if (st.state !== 'verified') {
-      const how = st.state === 'submitted' ? 'submitted, awaiting verification' : st.state === 'rejected' ? 'rejected by a coordinator' : 'claimed, not yet verified';
-      out.push({ code: 'certification_unverified', params: { certification: c, state: st.state }, message: `${certName(c)} ${how}` });
-    } else if (st.validUntil !== null && st.validUntil < due) {
-      out.push({ code: 'certification_expired', params: { certification: c, validFrom: iso(st.validFrom), validUntil: iso(st.validUntil), dueAt: iso(due) }, message: `${certName(c)} expires ${day(st.validUntil)}, before the units are due ${day(due)}` });
+    if (st.state !== 'verified') unverified[st.state].push(c);
+    else if (st.validUntil !== null && st.validUntil < due) {
+      expired.push(c);
+      expiredWords.push(`${certName(c)} expires ${day(st.validUntil)}, before the units are due ${day(due)}`);
+      validUntil = validUntil === null ? st.validUntil : Math.min(validUntil, st.validUntil);
     } else if (st.validFrom !== null && st.validFrom > due) {
-      out.push({ code: 'certification_expired', params: { certification: c, validFrom: iso(st.validFrom), validUntil: iso(st.validUntil), dueAt: iso(due) }, message: `${certName(c)} is valid only from ${day(st.validFrom)}, after the units are due ${day(due)}` });
+      expired.push(c);
+      expiredWords.push(`${certName(c)} is valid only from ${day(st.validFrom)}, after the units are due ${day(due)}`);
     }
+  }
+  const pending = [...unverified.claimed, ...unverified.submitted, ...unverified.rejected];
+  if (pending.length) {
+    const message = (['claimed', 'submitted', 'rejected'] as const)
+      .filter((k) => unverified[k].length)
+      .map((k) => `${unverified[k].map(certName).join(', ')} ${words[k]}`)
+      .join('; ');
+    out.push({ code: 'certification_unverified', params: { certifications: pending, ...unverified }, message });
+  }
+  if (expired.length) {
+    out.push({ code: 'certification_expired', params: { certifications: expired, validUntil: validUntil === null ? null : new Date(validUntil).toISOString(), dueAt: new Date(due).toISOString() }, message: expiredWords.join('; ') });
   }
   return out;
 }

@@ -225,8 +225,9 @@ describe('trust: matching counts only verified certifications', () => {
       const none = await request(s.url).get(`/api/demands/${d.id}/matches`).set(bearer(buyer)).expect(200);
       expect(none.body.items).to.deep.equal([]);
       const reasons = none.body.nearMisses.flatMap((n: { reasons: { code: string; message: string }[] }) => n.reasons);
-      expect(reasons.map((r: { code: string }) => r.code)).to.deep.equal(['certification_unverified', 'certification_unverified']);
-      expect(reasons.map((r: { message: string }) => r.message)).to.include('YY 0469 claimed, not yet verified');
+      expect(reasons.map((r: { code: string }) => r.code)).to.deep.equal(['certification_unverified']);
+      expect(reasons[0].message).to.match(/^YY 0469, NMPA .* claimed, not yet verified$/);
+      expect(reasons[0].params).to.deep.equal({ certifications: MASK_CERTS, claimed: MASK_CERTS, submitted: [], rejected: [] });
 
       // the supplier submits evidence; the coordinator verifies from its queue; buyer and supplier see it live
       const supplierSocket = await connect(s.url, claimer.token);
@@ -266,7 +267,8 @@ describe('trust: matching counts only verified certifications', () => {
       const m3 = await request(s.url).get(`/api/demands/${d3.id}/matches`).set(bearer(admin)).expect(200);
       expect(m3.body.items).to.deep.equal([]);
       const why = m3.body.nearMisses.find((n: { supplierOrgName: string }) => n.supplierOrgName === 'Ticked Everything Co');
-      expect(why.reasons.map((r: { code: string }) => r.code)).to.deep.equal(['certification_expired', 'certification_expired']);
+      expect(why.reasons.map((r: { code: string }) => r.code)).to.deep.equal(['certification_expired']);
+      expect(why.reasons[0].params.certifications).to.deep.equal(MASK_CERTS);
       const list = await request(s.url).get('/api/certifications').set(bearer(claimer)).expect(200);
       expect(list.body.items.map((c: { state: string }) => c.state)).to.deep.equal(['expired', 'expired']);
     } finally {
@@ -398,8 +400,9 @@ describe('trust: limits for the unverified', () => {
     const veteran = await register(t.app, 'supplier', { name: 'Verified Gowns', certifications: ['iso-13485'] });
     await verifyAll(t.app, veteran, admin, ['iso-13485']);
     await request(t.app).post('/api/offers').set(bearer(veteran)).send(offerInput({ pricePerUnit: 9 })).expect(201);
-    const items = (await request(t.app).get(`/api/demands/${critical.id}/matches`).set(bearer(admin)).expect(200)).body.items as { supplierOrgName: string; units: number }[];
-    expect(items.map((m) => [m.supplierOrgName, m.units]).sort()).to.deep.equal([['Newcomer Gowns', 1000], ['Verified Gowns', 3000]]);
+    const items = (await request(t.app).get(`/api/demands/${critical.id}/matches`).set(bearer(admin)).expect(200)).body.items as { supplierOrgName: string; units: number; status: string }[];
+    const standing = items.filter((m) => m.status === 'proposed');
+    expect(standing.map((m) => [m.supplierOrgName, m.units]).sort()).to.deep.equal([['Newcomer Gowns', 1000], ['Verified Gowns', 3000]]);
   });
 });
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { bearer, coordinator, createTestApp, register, type Account, type TestApp } from '../../fixtures/app';
 import { daysFromNow, demandInput, offerInput } from '../../fixtures/postings';
+import { verifyCertifications } from '../../fixtures/trust';
 
 interface R { code: string; params: Record<string, unknown>; message: string; demands?: number; units?: number }
 interface NM { offerId: string; offerIds: string[]; supplierOrgName: string; proposedUnits: number; reasons: R[] }
@@ -14,6 +15,8 @@ describe('reasons on both sides', () => {
   beforeEach(async () => {
     t = await createTestApp();
     supplier = await register(t.app, 'supplier', { name: 'Gown maker', certifications: ['iso-13485'] });
+    // its certifications count as verified (server/trust): these tests are about reasons, not trust
+    await verifyCertifications(t.services, supplier, ['iso-13485', 'gb-19082']);
     buyer = await register(t.app, 'buyer');
     coord = await coordinator(t.app, t.services);
   });
