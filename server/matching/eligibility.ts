@@ -285,7 +285,7 @@ export function explain(
     offer.pricePerUnit === null
       ? 'No price given'
       : `¥${offer.pricePerUnit.toFixed(2)} per unit${demand.maxPricePerUnit !== null ? `, within the ¥${demand.maxPricePerUnit.toFixed(2)} maximum` : ''}`,
-    `Reliability ${Math.round(offer.reliability * 100)}% (${offer.reliabilityBasis.delivered} delivered, ${offer.reliabilityBasis.cancelled} cancelled)`,
+    `Reliability ${Math.round(offer.reliability * 100)}% (${offer.reliabilityBasis.delivered} delivered${offer.reliabilityBasis.late ? `, ${offer.reliabilityBasis.late} of them late` : ''}, ${offer.reliabilityBasis.cancelled} cancelled${offer.reliabilityBasis.lapsed ? `, ${offer.reliabilityBasis.lapsed} left to lapse` : ''})`,
   ];
   return {
     score,

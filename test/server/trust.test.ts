@@ -7,6 +7,7 @@ import { effectiveState } from '../../server/trust/records';
 import { bearer, createTestApp, register, startTestServer, uniqueEmail, type Account, type TestApp } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
 import { connect, waitFor, type ClientSocket } from '../fixtures/sockets';
+import { testDb } from '../hooks';
 
 const DAY = 86_400_000;
 /** Midnight UTC today: postings are validated against the real clock, the service runs on an injected one from here. */
@@ -429,5 +430,110 @@ describe('trust: the demo', () => {
     // the demo supplier login is not limited
     const supplier = (await request(t.app).post('/api/auth/login').send({ email: 'supplier@demo.fuchan.cn', password: 'fuchan-demo' }).expect(200)).body as Account;
     expect((await request(t.app).get('/api/trust/status').set(bearer(supplier)).expect(200)).body.limited).to.equal(false);
+  });
+});
+
+describe('trust: operators make scoped coordinators', () => {
+  it('when `npm run user:create` makes a coordinator with --scope-regions and --scope-sectors, then a service started afterwards lets it verify there', async function () {
+    this.timeout(60_000);
+    const { spawnSync } = await import('node:child_process');
+    const email = uniqueEmail('scoped');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/user-create.ts', '--role', 'coordinator', '--email', email, '--password', 'scoped coordinator', '--scope-regions', 'Hubei', '--scope-sectors', 'medical'], {
+      env: { ...process.env, MONGODB_URI: testDb.uri, LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+    });
+    expect(run.status, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.stdout).to.match(/It verifies certifications in Hubei, medical\./);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/user-create.ts', '--role', 'coordinator', '--email', uniqueEmail('bad'), '--password', 'scoped coordinator', '--scope-regions', 'Atlantis'], {
+      env: { ...process.env, MONGODB_URI: testDb.uri, LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+    });
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.match(/Invalid scope: regions/);
+    const t = await createTestApp();
+    const c = (await request(t.app).post('/api/auth/login').send({ email, password: 'scoped coordinator' }).expect(200)).body as Account;
+    const me = await request(t.app).get('/api/coordinators/me').set(bearer(c)).expect(200);
+    expect(me.body).to.include({ userId: c.user.id });
+    expect(me.body.regions).to.deep.equal(['Hubei']);
+    expect(me.body.sectors).to.deep.equal(['medical']);
+  });
+});
+
+describe('trust: decisions reach only who may see them, and undo what relied on them', () => {
+  it('when a certification is submitted and verified, then a coordinator outside its scope and another organization get no event, resync agrees, and the scoped coordinator hears of its new scope', async function () {
+    this.timeout(60_000);
+    const s = await startTestServer();
+    const sockets: ClientSocket[] = [];
+    try {
+      const admin = await staff(s.url, s.services, 'admin');
+      const inScope = await scoped(s.url, s.services, admin, { regions: ['Hubei'] });
+      const outside = await scoped(s.url, s.services, admin, { regions: ['Guangdong'] });
+      const supplier = await register(s.url, 'supplier', { region: 'Hubei' });
+      const other = await register(s.url, 'supplier', { region: 'Hubei' });
+      const [sIn, sOut, sOther, sAdmin, sSupplier] = await Promise.all([inScope, outside, other, admin, supplier].map((a) => connect(s.url, a.token)));
+      sockets.push(sIn, sOut, sOther, sAdmin, sSupplier);
+      const got = new Map<ClientSocket, string[]>();
+      for (const so of sockets) {
+        got.set(so, []);
+        so.on('certification:updated', (p) => got.get(so)!.push(p.certification.state));
+      }
+      const scopedLive = waitFor<{ scope: { regions: string[] } }>(sIn, 'coordinator:scoped');
+      await request(s.url).patch(`/api/coordinators/${inScope.user.id}/scope`).set(bearer(admin)).send({ regions: ['Hubei', 'Hunan'], sectors: [] }).expect(200);
+      expect((await scopedLive).scope.regions).to.deep.equal(['Hubei', 'Hunan']);
+
+      const verifiedLive = waitFor(sSupplier, 'certification:updated', (p: { certification: { state: string } }) => p.certification.state === 'verified');
+      const adminLive = waitFor(sAdmin, 'certification:updated', (p: { certification: { state: string } }) => p.certification.state === 'verified');
+      await verifyAll(s.url, supplier, inScope, ['iso-13485']);
+      await Promise.all([verifiedLive, adminLive]);
+      // a sentinel after: every socket has had time to get what it would get
+      const sentinel = waitFor(sOut, 'offer:updated');
+      await request(s.url).post('/api/offers').set(bearer(other)).send(offerInput()).expect(201);
+      await sentinel;
+      expect(got.get(sIn)).to.deep.equal(['submitted', 'verified']);
+      expect(got.get(sSupplier)).to.deep.equal(['submitted', 'verified']);
+      expect(got.get(sAdmin)).to.deep.equal(['submitted', 'verified']);
+      expect(got.get(sOut), 'a coordinator outside the scope').to.deep.equal([]);
+      expect(got.get(sOther), 'another organization').to.deep.equal([]);
+      // resync applies the same rule
+      const resync = (so: ClientSocket) => new Promise<{ type: string }[]>((resolve) => so.emit('resync', { afterSeq: 0 }, (r) => resolve(r.ok ? r.data.events : [])));
+      const typesOf = async (so: ClientSocket) => (await resync(so)).map((e) => e.type).filter((t) => t === 'certification:updated' || t === 'coordinator:scoped');
+      expect(await typesOf(sOut)).to.deep.equal(['coordinator:scoped']);
+      expect(await typesOf(sOther)).to.deep.equal([]);
+      expect(await typesOf(sIn)).to.deep.equal(['coordinator:scoped', 'coordinator:scoped', 'certification:updated', 'certification:updated']);
+      expect((await typesOf(sAdmin)).length, 'admins: three scopes, two decisions').to.equal(5);
+    } finally {
+      for (const so of sockets) so.close();
+      await s.stop();
+    }
+  });
+
+  it('when a verified certification is rejected or its details change, then the proposals that relied on it are withdrawn and the near miss says why', async () => {
+    const t = await createTestApp();
+    const admin = await staff(t.app, t.services, 'admin');
+    const supplier = await register(t.app, 'supplier', { certifications: MASK_CERTS });
+    const buyer = await register(t.app, 'buyer');
+    await request(t.app).post('/api/offers').set(bearer(supplier)).send(maskOffer()).expect(201);
+    await verifyAll(t.app, supplier, admin, MASK_CERTS);
+    const d = (await request(t.app).post('/api/demands').set(bearer(buyer)).send(maskDemand()).expect(201)).body;
+    expect(d.proposedUnits).to.equal(20_000);
+    const orgId = supplier.user.organization!.id;
+
+    const rej = await request(t.app).post(`/api/certifications/${orgId}.yy-0469/reject`).set(bearer(admin)).send({ reason: 'the registration was revoked in March' });
+    expect(rej.status).to.equal(200);
+    let list = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(admin)).expect(200)).body;
+    expect(list.items.map((m: { status: string }) => m.status)).to.deep.equal(['withdrawn']);
+    expect(list.items[0].history.at(-1).note).to.match(/yy-0469 was rejected: the registration was revoked in March/);
+    expect(list.nearMisses[0].reasons[0]).to.include({ code: 'certification_unverified', message: 'YY 0469 rejected by a coordinator' });
+
+    // new evidence: submitted again, then verified: proposed again
+    await verifyAll(t.app, supplier, admin, ['yy-0469']);
+    expect((await request(t.app).get(`/api/demands/${d.id}`).set(bearer(buyer)).expect(200)).body.proposedUnits).to.equal(20_000);
+    // changed details: back to submitted (it has evidence), the proposal withdrawn until verified again
+    const changed = await request(t.app).patch('/api/certifications/mine/nmpa-registration').set(bearer(supplier)).send({ ...details(), certificateNumber: 'NMPA-2026-0002' });
+    expect(changed.status).to.equal(200);
+    expect(changed.body.state).to.equal('submitted');
+    list = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(admin)).expect(200)).body;
+    expect(list.items.filter((m: { status: string }) => m.status === 'proposed')).to.deep.equal([]);
+    expect(list.nearMisses[0].reasons[0].message).to.match(/submitted, awaiting verification/);
   });
 });
