@@ -4,7 +4,8 @@ import request from 'supertest';
 import { loadDemo } from '../../server/demo/demo.service';
 import type { Services } from '../../server/index';
 import { effectiveState } from '../../server/trust/records';
-import { bearer, createTestApp, register, startTestServer, uniqueEmail, type Account, type TestApp } from '../fixtures/app';
+import { CertificationModel, CoordinatorScopeModel } from '../../models/certification.model';
+import { bearer, createServicesForTest, createTestApp, register, startTestServer, uniqueEmail, type Account, type TestApp } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
 import { connect, waitFor, type ClientSocket } from '../fixtures/sockets';
 import { testDb } from '../hooks';
@@ -535,5 +536,26 @@ describe('trust: decisions reach only who may see them, and undo what relied on 
     list = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(admin)).expect(200)).body;
     expect(list.items.filter((m: { status: string }) => m.status === 'proposed')).to.deep.equal([]);
     expect(list.nearMisses[0].reasons[0].message).to.match(/submitted, awaiting verification/);
+  });
+});
+
+describe('trust: records are projected and survive a restart', () => {
+  it('when the service starts again on the same database, then certification records and coordinator scopes are loaded from their collections and the log', async () => {
+    const t = await createTestApp();
+    const admin = await staff(t.app, t.services, 'admin');
+    const coord = await scoped(t.app, t.services, admin, { regions: ['Hubei'], sectors: ['medical'] });
+    const s = await register(t.app, 'supplier', { certifications: ['yy-0469'] });
+    await verifyAll(t.app, s, coord, ['yy-0469']);
+    await t.services.projector.idle();
+    const stored = await CertificationModel.collection.findOne({ _id: `${s.user.organization!.id}.yy-0469` } as never);
+    expect(stored).to.include({ decision: 'verified', certification: 'yy-0469' });
+    expect(await CoordinatorScopeModel.collection.countDocuments()).to.equal(1);
+
+    const again = await createServicesForTest();
+    const r = again.ledger.state.certs.get(`${s.user.organization!.id}.yy-0469`)!;
+    expect(r.decision).to.equal('verified');
+    expect(r.history.map((h) => h.state)).to.deep.equal(['submitted', 'verified']);
+    expect(again.ledger.state.scopes.get(coord.user.id)).to.include({ userId: coord.user.id });
+    expect(again.trust.scopeOf(coord.user.id).sectors).to.deep.equal(['medical']);
   });
 });
