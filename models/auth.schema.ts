@@ -29,6 +29,7 @@ export type LoginInput = z.infer<typeof LoginSchema>;
 export const OrganizationSchema = z.object({
   id: z.string(),
   name: z.string(),
+  nameZh: z.string().optional().describe('(extension) the name in Chinese, when it has one'),
   kind: z.enum(['supplier', 'buyer', 'coordinator']),
   region: z.string(),
   location: LatLngSchema,

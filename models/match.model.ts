@@ -30,6 +30,8 @@ export interface MatchDoc {
   supplierOrg: Types.ObjectId;
   buyerOrgName: string;
   supplierOrgName: string;
+  buyerOrgNameZh?: string;
+  supplierOrgNameZh?: string;
   category: string;
   region: string;
   supplierRegion: string;
@@ -60,6 +62,8 @@ const matchSchema = new Schema<MatchDoc>(
     supplierOrg: { type: Schema.Types.ObjectId, ref: 'Organization', required: true },
     buyerOrgName: { type: String, required: true },
     supplierOrgName: { type: String, required: true },
+    buyerOrgNameZh: { type: String },
+    supplierOrgNameZh: { type: String },
     category: { type: String, required: true },
     region: { type: String, required: true },
     supplierRegion: { type: String, required: true },

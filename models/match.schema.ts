@@ -63,6 +63,8 @@ export const MatchSchema = z.object({
   supplierOrgId: z.string(),
   buyerOrgName: z.string(),
   supplierOrgName: z.string(),
+  buyerOrgNameZh: z.string().optional().describe('(extension) the buyer organization\'s name in Chinese'),
+  supplierOrgNameZh: z.string().optional().describe('(extension) the supplier organization\'s name in Chinese'),
   category: z.string(),
   region: z.string(),
   supplierRegion: z.string(),
@@ -101,6 +103,7 @@ export type ReasonDto = z.infer<typeof ReasonSchema>;
 export const NearMissSchema = z.object({
   offerId: z.string().describe('the first of its offers (empty for buyers)'),
   supplierOrgName: z.string().describe('for buyers an anonymous label, "Supplier A"'),
+  supplierOrgNameZh: z.string().optional().describe('(extension) in Chinese; for buyers "供应商 A"'),
   offerIds: z.array(z.string()).optional().describe('(extension) every offer of the supplier concerned (empty for buyers)'),
   proposedUnits: z.number().optional().describe('(extension) units this supplier already proposed or confirmed for the demand'),
   reasons: z.array(ReasonSchema),

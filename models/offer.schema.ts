@@ -56,6 +56,7 @@ export const OfferSchema = z.object({
   id: z.string(),
   organizationId: z.string(),
   organizationName: z.string(),
+  organizationNameZh: z.string().optional().describe('(extension) the name in Chinese (the name when it has none)'),
   region: z.string(),
   products: z.array(z.object({ category: z.string(), unitsPerDay: z.number() })),
   capabilities: z.array(z.string()),

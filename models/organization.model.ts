@@ -6,6 +6,8 @@ const LatLng = { lat: { type: Number, required: true }, lng: { type: Number, req
 const organizationSchema = new Schema(
   {
     name: { type: String, required: true },
+    /** The name in Chinese, when it has one (the Chinese interface shows it). */
+    nameZh: { type: String },
     kind: { type: String, enum: OrganizationSchema.shape.kind.options, required: true },
     region: { type: String, required: true, index: true },
     location: { type: LatLng, required: true, _id: false },

@@ -149,6 +149,7 @@ export function shapeNearMiss(viewer: Viewer, nm: NearMiss, index = 0): NearMiss
   return {
     offerId: '',
     supplierOrgName: supplierLabel(index),
+    ...(nm.supplierOrgNameZh !== undefined ? { supplierOrgNameZh: supplierLabel(index).replace('Supplier', '供应商') } : {}),
     ...(nm.offerIds ? { offerIds: [] } : {}),
     ...(nm.proposedUnits !== undefined ? { proposedUnits: nm.proposedUnits } : {}),
     reasons: nm.reasons.map((r) => {

@@ -26,6 +26,7 @@ export function toOrganizationDto(org: OrganizationDoc): Organization {
   return {
     id: String(org._id),
     name: org.name,
+    ...(org.nameZh ? { nameZh: org.nameZh } : {}),
     kind: org.kind as Organization['kind'],
     region: org.region,
     location: { lat: org.location.lat, lng: org.location.lng },

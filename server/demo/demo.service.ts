@@ -6,7 +6,10 @@ import { OrganizationModel } from '../../models/organization.model';
 import type { AuthService } from '../auth/auth.service';
 import { clearDatabase } from '../db/database';
 import type { Ledger } from '../ledger/ledger';
-import { emitDemand, emitOffer, matchDemand } from '../matching/matching.service';
+import type { Match, MatchPatch } from '../../models/match.schema';
+import type { AuthContext } from '../auth/auth.service';
+import { emitDemand, emitOffer, matchDemand, MatchingService, propose } from '../matching/matching.service';
+import { planForDemand } from '../matching/planner';
 import { newDemand, newOffer } from '../postings/postings.service';
 import { storeEvidence } from '../trust/evidence';
 import { recordStep } from '../trust/trust.service';
@@ -26,7 +29,32 @@ export interface DemoSummary {
   offers: number;
   demands: number;
   proposals: number;
+  /** Matches taken through their lifecycle, by the status they reached. */
+  lifecycle: Record<string, number>;
   logins: DemoLogin[];
+}
+
+type Stage = 'accepted' | 'confirmed' | MatchPatch['status'];
+
+/**
+ * Takes one proposal through the real lifecycle commands (both parties accept, then the supplier starts and
+ * ships, the buyer receives) up to `stage`; false when a step is refused (e.g. the line is full by then).
+ */
+async function advance(matching: MatchingService, m: Match, stage: Stage, actors: { buyer: AuthContext; supplier: AuthContext }): Promise<boolean> {
+  try {
+    await matching.accept(m.id, actors.supplier);
+    if (stage === 'accepted') return true;
+    await matching.accept(m.id, actors.buyer);
+    if (stage === 'confirmed') return true;
+    await matching.transition(m.id, actors.supplier, { status: 'in_production' });
+    if (stage === 'in_production') return true;
+    await matching.transition(m.id, actors.supplier, { status: 'shipped' });
+    if (stage === 'shipped') return true;
+    await matching.transition(m.id, actors.buyer, { status: 'delivered' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -42,11 +70,12 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
   const orgDocs = scenario.organizations.map((o) => {
     const _id = new mongoose.Types.ObjectId();
     orgIds.set(o.key, _id);
-    return { _id, name: o.name, kind: o.role, region: o.region, location: o.location, certifications: o.certifications, verified: o.verified, demoKey: o.key };
+    return { _id, name: o.name, nameZh: o.nameZh, kind: o.role, region: o.region, location: o.location, certifications: o.certifications, verified: o.verified, demoKey: o.key };
   });
   const coordinatorOrg = {
     _id: new mongoose.Types.ObjectId(),
     name: 'Hubei Provincial Department of Economy and Information Technology',
+    nameZh: '湖北省经济和信息化厅',
     kind: 'coordinator',
     region: 'Hubei',
     location: { lat: 30.5454, lng: 114.3423 },
@@ -105,6 +134,10 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
     return made;
   });
 
+  const state = deps.ledger.state;
+  const keyOf = new Map([...orgIds].map(([k, id]) => [String(id), k]));
+  const proposedTo = (orgId: string, side: 'supplier' | 'buyer') =>
+    [...state.pendingMatches()].filter((m) => (side === 'supplier' ? m.supplierOrgId : m.buyerOrgId) === orgId && m.status === 'proposed');
   const logins: DemoLogin[] = [
     { role: 'coordinator', email: 'coordinator@demo.fuchan.cn', password: DEMO_PASSWORD, organization: coordinatorOrg.name },
     { role: 'supplier', email: 'supplier@demo.fuchan.cn', password: DEMO_PASSWORD, organization: byKey.get(supplierKey)!.name },
@@ -113,9 +146,11 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
   ];
   const orgFor = { coordinator: coordinatorOrg._id, admin: coordinatorOrg._id, supplier: orgIds.get(supplierKey)!, buyer: orgIds.get(buyerKey)! };
   const users = new Map<string, string>();
+  const userOf = new Map<string, string>();
   for (const l of logins) {
     const u = await deps.auth.createUser({ email: l.email, password: l.password, name: `Demo ${l.role}`, role: l.role, organizationId: String(orgFor[l.role]) });
     users.set(l.role, u.id);
+    if (l.role === 'supplier' || l.role === 'buyer') userOf.set(String(orgFor[l.role]), u.id);
   }
   // the demo coordinator verifies for Hubei and for the medical sector: its queue holds the submitted ones there
   await deps.ledger.submit((tx) => {
@@ -123,5 +158,44 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
     tx.emit('coordinator:scoped', { scope }, { orgIds: [], region: null, categories: [] });
   });
 
-  return { organizations: orgDocs.length + 1, offers: scenario.offers.length, demands: scenario.demands.length, proposals, logins };
+  // a living history: proposals of the demo accounts and of others taken through the real lifecycle commands,
+  // at the ledger's clock, so every workspace and the board show confirmed, in production, shipped, delivered
+  const matching = new MatchingService(deps.ledger);
+  const actor = (orgId: string, role: 'buyer' | 'supplier'): AuthContext => ({ userId: userOf.get(orgId) ?? `demo-${keyOf.get(orgId) ?? orgId}`, role, organizationId: orgId });
+  const lifecycle: Record<string, number> = {};
+  const used = new Set<string>();
+  const run = async (candidates: () => Match[], stages: Stage[]) => {
+    for (const stage of stages) {
+      for (const m of candidates()) {
+        if (used.has(m.demandId) || state.matches.get(m.id)?.status !== 'proposed') continue;
+        used.add(m.demandId);
+        if (await advance(matching, m, stage, { buyer: actor(m.buyerOrgId, 'buyer'), supplier: actor(m.supplierOrgId, 'supplier') })) {
+          const reached = state.matches.get(m.id)!.status;
+          lifecycle[reached] = (lifecycle[reached] ?? 0) + 1;
+          break;
+        }
+      }
+    }
+  };
+  const byScore = (ms: Match[]) => ms.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  const supplierOrg = String(orgFor.supplier);
+  const buyerOrg = String(orgFor.buyer);
+  // the demo supplier: one match at each stage, and proposals left to answer
+  await run(() => byScore(proposedTo(supplierOrg, 'supplier')).slice(0, -2), ['delivered', 'shipped', 'in_production', 'confirmed', 'accepted']);
+  // the demo buyer: a delivery received, one confirmed, and proposals left to answer
+  await run(() => byScore(proposedTo(buyerOrg, 'buyer')).slice(0, -2), ['delivered', 'confirmed']);
+  // elsewhere on the board: a few of each
+  const others = () => byScore([...state.pendingMatches()].filter((m) => m.status === 'proposed' && m.supplierOrgId !== supplierOrg && m.buyerOrgId !== buyerOrg));
+  await run(others, ['delivered', 'delivered', 'delivered', 'shipped', 'shipped', 'in_production', 'in_production', 'in_production', 'confirmed', 'confirmed', 'confirmed', 'confirmed']);
+
+  // confirmations re-plan the part of the market they touch and may leave a demand without a proposal although
+  // capacity is free for it: one pass of the incremental planner proposes for those (most urgent first)
+  await deps.ledger.submit((tx) => {
+    const open = [...tx.state.demands.values()]
+      .filter((d) => d.status === 'open' && tx.state.pendingForDemand(d.id).length === 0)
+      .sort((a, b) => priorityWeight[b.priority] - priorityWeight[a.priority] || a.deadline.localeCompare(b.deadline) || a.id.localeCompare(b.id));
+    for (const d of open) planForDemand(tx.state, d.id, tx.now, (p) => propose(tx, p, 'incremental'));
+  });
+
+  return { organizations: orgDocs.length + 1, offers: scenario.offers.length, demands: scenario.demands.length, proposals, lifecycle, logins };
 }

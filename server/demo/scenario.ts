@@ -9,6 +9,8 @@ import { provinces, type Province } from '../../models/provinces';
 export interface ScenarioOrganization {
   key: string;
   name: string;
+  /** The same name in Chinese. */
+  nameZh: string;
   role: 'supplier' | 'buyer';
   /** Province id, e.g. 'Hubei'. */
   region: string;
@@ -193,26 +195,75 @@ const BRANDS = [
   'Huakang', 'Yikang', 'Boya', 'Chuangxin', 'Dingsheng', 'Huatai', 'Jintai', 'Kaida', 'Liantai', 'Runfeng',
 ];
 
+/** The brands in Chinese characters. */
+const BRANDS_ZH: Record<string, string> = {
+  Hengtai: '恒泰', Xinhua: '新华', Jiangcheng: '江城', Huaxin: '华信', Kangda: '康达', Ruifeng: '瑞丰', Jinhai: '金海', Tianyuan: '天元',
+  Hongda: '宏达', Yongxing: '永兴', Shengda: '盛达', Dongfang: '东方', Zhongxing: '中兴', Lianyi: '联谊', Fuyuan: '富源', Hengyuan: '恒源',
+  Jiahe: '嘉禾', Minsheng: '民生', Anxin: '安信', Baoli: '宝利', Chenguang: '晨光', Dahua: '大华', Defeng: '德丰', Fengyuan: '丰源',
+  Guanghui: '光辉', Haida: '海达', Hongyun: '鸿运', Huamei: '华美', Jiali: '嘉利', Jinlong: '金龙', Junda: '骏达', Kaiyuan: '开元',
+  Lida: '立达', Longsheng: '隆盛', Meida: '美达', Mingyang: '明阳', Nuoxin: '诺信', Qianyuan: '乾元', Ronghua: '荣华', Sanhe: '三和',
+  Shenghua: '胜华', Shunfa: '顺发', Taihe: '泰和', Tongda: '通达', Weiye: '伟业', Wanjia: '万家', Xinghe: '兴和', Xinyuan: '鑫源',
+  Yida: '亿达', Yihe: '怡和', Yuanda: '远大', Yuexin: '悦新', Zhengda: '正大', Zhicheng: '至诚', Zhongtian: '中天', Ankang: '安康',
+  Jiankang: '健康', Kangning: '康宁', Hengkang: '恒康', Renhe: '仁和', Huakang: '华康', Yikang: '益康', Boya: '博雅', Chuangxin: '创新',
+  Dingsheng: '鼎盛', Huatai: '华泰', Jintai: '金泰', Kaida: '凯达', Liantai: '联泰', Runfeng: '润丰',
+};
+
+/** The trades of company names in Chinese. */
+const TRADES_ZH: Record<string, string> = {
+  'Medical Protective Products': '医用防护用品', 'Medical Supplies': '医疗用品', 'Medical Devices': '医疗器械', 'Health Technology': '健康科技',
+  'Sanitary Materials': '卫生材料', 'Protective Equipment': '防护设备', 'Labour Protection Products': '劳保用品', 'Safety Technology': '安全科技',
+  'Medical Technology': '医疗科技', 'Medical Textiles': '医用纺织品', 'Protective Products': '防护用品', 'Glove Products': '手套制品',
+  'Rubber & Plastic Products': '橡塑制品', 'Medical Gloves': '医用手套', 'Daily Chemical': '日用化学品', Cosmetics: '化妆品',
+  'Household Products': '家居用品', 'Disinfection Products': '消毒用品', Biotechnology: '生物技术', 'Hygiene Products': '卫生用品',
+  Diagnostics: '诊断技术', 'Bio-Pharmaceutical': '生物医药', 'Plastic Products': '塑料制品', Optical: '光学', 'Safety Products': '安全用品',
+  'Medical Electronics': '医疗电子', 'Electronic Technology': '电子科技', 'Sensor Technology': '传感技术', Electronics: '电子',
+  'Intelligent Technology': '智能科技', 'Circuit Technology': '电路科技', 'Plastic Packaging': '塑料包装', 'Food Packaging': '食品包装',
+  'Packaging Materials': '包装材料', 'Plastic Industry': '塑业', 'Bottle Making': '制瓶', 'Paper Products': '纸制品',
+  'Packaging & Printing': '包装印刷', 'Environmental Packaging': '环保包装', 'Auto Parts': '汽车零部件', 'Automotive Electrical Systems': '汽车电器',
+  'Wire Harness': '线束', 'Friction Materials': '摩擦材料', 'Brake Systems': '制动系统', 'Automotive Interiors': '汽车内饰',
+  'Mould & Plastics': '模塑', Textile: '纺织', 'Cotton Textile': '棉纺', Weaving: '织造', 'Non-woven Fabrics': '无纺布',
+  'New Materials': '新材料', 'Hygiene Materials': '卫生材料', 'Melt-blown Materials': '熔喷材料', 'Filtration Technology': '过滤技术',
+  Garment: '服装', Apparel: '服饰', Workwear: '工装', 'Textile Products': '纺织品', Knitwear: '针织', Clothing: '制衣', Fashion: '时装',
+  Liquor: '酒业', Distillery: '酿酒', 'Wine Industry': '酒业', 'Precision Plastics': '精密塑胶', 'Precision Moulding': '精密成型',
+  'Intelligent Manufacturing': '智能制造', Pharmaceutical: '医药', 'Medical Equipment Trading': '医疗设备贸易', 'Labour Protection Supplies': '劳保用品',
+  Automobile: '汽车', 'Auto Industry': '汽车工业', 'Commercial Vehicle': '商用车', 'Medical Equipment': '医疗设备',
+  'Electronic Appliance': '电器', 'Smart Devices': '智能设备', Food: '食品', Beverage: '饮料', 'Catering Management': '餐饮管理',
+  Dairy: '乳业', 'Home Textile': '家纺',
+};
+
 const ORDINALS = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Seventh', 'Eighth', 'Ninth', 'Tenth'];
+const ORDINALS_ZH = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 
-type NameTemplate = (city: string, brand: string, province: Province) => string | null;
+/** An organization's name in English and Chinese. */
+interface Name {
+  en: string;
+  zh: string;
+}
 
-const company = (trade: string): NameTemplate => (city, brand) => `${city} ${brand} ${trade} Co., Ltd.`;
+type NameTemplate = (city: string, brand: string, province: Province) => Name | null;
 
-function uniqueName(rng: Rng, used: Set<string>, province: Province, templates: readonly NameTemplate[]): string {
+const cityZh = (p: Province) => (p.capital.zh.endsWith('市') ? p.capital.zh : `${p.capital.zh}市`);
+const brandZh = (brand: string) => BRANDS_ZH[brand] ?? brand;
+
+const company = (trade: string): NameTemplate => (city, brand, p) => ({
+  en: `${city} ${brand} ${trade} Co., Ltd.`,
+  zh: `${p.capital.zh}${brandZh(brand)}${TRADES_ZH[trade] ?? trade}有限公司`,
+});
+
+function uniqueName(rng: Rng, used: Set<string>, province: Province, templates: readonly NameTemplate[]): Name {
   const city = province.capital.en;
   for (let attempt = 0; attempt < 60; attempt++) {
     const name = rng.pick(templates)(city, rng.pick(BRANDS), province);
-    if (name !== null && !used.has(name)) {
-      used.add(name);
+    if (name !== null && !used.has(name.en)) {
+      used.add(name.en);
       return name;
     }
   }
   for (let k = 2; ; k++) {
     const base = rng.pick(templates)(city, rng.pick(BRANDS), province);
-    const name = base === null ? null : `${base} (${k})`;
-    if (name !== null && !used.has(name)) {
-      used.add(name);
+    const name = base === null ? null : { en: `${base.en} (${k})`, zh: `${base.zh}（${k}）` };
+    if (name !== null && !used.has(name.en)) {
+      used.add(name.en);
       return name;
     }
   }
@@ -443,7 +494,8 @@ function buildSupplier(rng: Rng, archetype: SupplierArchetype, key: string, used
   return {
     org: {
       key,
-      name,
+      name: name.en,
+      nameZh: name.zh,
       role: 'supplier',
       region: province.id,
       location: jitter(rng, province, 40),
@@ -506,15 +558,15 @@ const BUYER_TYPES: readonly BuyerType[] = [
     id: 'hospital',
     weight: 36,
     templates: [
-      (city, brand) => `${city} ${ORDINALS[hashString(brand) % ORDINALS.length]} People's Hospital`,
-      (city) => `${city} Central Hospital`,
-      (city) => `${city} Hospital of Traditional Chinese Medicine`,
-      (city) => `${city} Infectious Disease Hospital`,
-      (city) => `${city} Maternal and Child Health Hospital`,
-      (city) => `${city} Children's Hospital`,
-      (city) => `${city} Pulmonary Hospital`,
-      (city, brand) => `${city} ${brand} Hospital`,
-      (_city, _brand, p) => (p.kind === 'province' ? `${p.id} Provincial People's Hospital` : null),
+      (city, brand, p) => ({ en: `${city} ${ORDINALS[hashString(brand) % ORDINALS.length]} People's Hospital`, zh: `${cityZh(p)}第${ORDINALS_ZH[hashString(brand) % ORDINALS.length]}人民医院` }),
+      (city, _b, p) => ({ en: `${city} Central Hospital`, zh: `${cityZh(p)}中心医院` }),
+      (city, _b, p) => ({ en: `${city} Hospital of Traditional Chinese Medicine`, zh: `${cityZh(p)}中医医院` }),
+      (city, _b, p) => ({ en: `${city} Infectious Disease Hospital`, zh: `${cityZh(p)}传染病医院` }),
+      (city, _b, p) => ({ en: `${city} Maternal and Child Health Hospital`, zh: `${cityZh(p)}妇幼保健院` }),
+      (city, _b, p) => ({ en: `${city} Children's Hospital`, zh: `${cityZh(p)}儿童医院` }),
+      (city, _b, p) => ({ en: `${city} Pulmonary Hospital`, zh: `${cityZh(p)}肺科医院` }),
+      (city, brand, p) => ({ en: `${city} ${brand} Hospital`, zh: `${p.capital.zh}${brandZh(brand)}医院` }),
+      (_city, _brand, p) => (p.kind === 'province' ? { en: `${p.id} Provincial People's Hospital`, zh: `${p.name.zh}人民医院` } : null),
     ],
     core: CLINICAL,
     side: [],
@@ -527,12 +579,12 @@ const BUYER_TYPES: readonly BuyerType[] = [
     id: 'health-authority',
     weight: 14,
     templates: [
-      (city) => `${city} Municipal Health Commission`,
-      (city) => `${city} Center for Disease Control and Prevention`,
-      (city) => `${city} Epidemic Prevention and Control Headquarters`,
-      (_city, _brand, p) => (p.kind === 'province' ? `${p.id} Provincial Health Commission` : null),
-      (_city, _brand, p) => (p.kind === 'province' ? `${p.id} Provincial Center for Disease Control and Prevention` : null),
-      (_city, _brand, p) => (p.kind === 'autonomous-region' ? `${p.id} Autonomous Region Health Commission` : null),
+      (city, _b, p) => ({ en: `${city} Municipal Health Commission`, zh: `${cityZh(p)}卫生健康委员会` }),
+      (city, _b, p) => ({ en: `${city} Center for Disease Control and Prevention`, zh: `${cityZh(p)}疾病预防控制中心` }),
+      (city, _b, p) => ({ en: `${city} Epidemic Prevention and Control Headquarters`, zh: `${cityZh(p)}疫情防控指挥部` }),
+      (_city, _brand, p) => (p.kind === 'province' ? { en: `${p.id} Provincial Health Commission`, zh: `${p.name.zh}卫生健康委员会` } : null),
+      (_city, _brand, p) => (p.kind === 'province' ? { en: `${p.id} Provincial Center for Disease Control and Prevention`, zh: `${p.name.zh}疾病预防控制中心` } : null),
+      (_city, _brand, p) => (p.kind === 'autonomous-region' ? { en: `${p.id} Autonomous Region Health Commission`, zh: `${p.name.zh}卫生健康委员会` } : null),
     ],
     core: CLINICAL.concat('cloth-mask'),
     side: [],
@@ -665,10 +717,12 @@ interface BuyerDraft {
 function buildBuyer(rng: Rng, type: BuyerType, key: string, usedNames: Set<string>): BuyerDraft {
   const province = pickProvince(rng, buyerProvinceWeight, 1);
   const certs = type.certs.filter(([, p]) => rng.chance(p)).map(([c]) => c);
+  const name = uniqueName(rng, usedNames, province, type.templates);
   return {
     org: {
       key,
-      name: uniqueName(rng, usedNames, province, type.templates),
+      name: name.en,
+      nameZh: name.zh,
       role: 'buyer',
       region: province.id,
       location: jitter(rng, province, type.radiusKm),

@@ -74,6 +74,8 @@ export function toMatchDto(m: MatchDoc): Match {
     supplierOrgId: String(m.supplierOrg),
     buyerOrgName: m.buyerOrgName,
     supplierOrgName: m.supplierOrgName,
+    ...(m.buyerOrgNameZh ? { buyerOrgNameZh: m.buyerOrgNameZh } : {}),
+    ...(m.supplierOrgNameZh ? { supplierOrgNameZh: m.supplierOrgNameZh } : {}),
     category: m.category,
     region: m.region,
     supplierRegion: m.supplierRegion,
@@ -110,16 +112,23 @@ const stamps = (x: { createdAt: string; updatedAt: string }, seq: number) => ({ 
 
 export function offerDocOf(o: Offer, seq: number) {
   // remaining and proposed units are derived from the state, never stored
-  const { id, organizationId, availableFrom, availableTo, remainingUnits, proposedUnits, createdAt, updatedAt, ...rest } = o;
+  // remaining, proposed units and the stages are derived from the state, never stored
+  const { id, organizationId, availableFrom, availableTo, remainingUnits, proposedUnits, stages, organizationNameZh, createdAt, updatedAt, ...rest } = o;
   void remainingUnits;
   void proposedUnits;
+  void stages;
+  void organizationNameZh;
   return { _id: oid(id), organization: oid(organizationId), ...rest, availableFrom: new Date(availableFrom), availableTo: new Date(availableTo), ...stamps({ createdAt, updatedAt }, seq) };
 }
 
 export function demandDocOf(d: Demand, seq: number) {
-  const { id, organizationId, deadline, remainingUnits, proposedUnits, createdAt, updatedAt, ...rest } = d;
+  const { id, organizationId, deadline, remainingUnits, proposedUnits, shortUnits, deliveryRegion, stages, organizationNameZh, createdAt, updatedAt, ...rest } = d;
   void remainingUnits;
   void proposedUnits;
+  void shortUnits;
+  void deliveryRegion;
+  void stages;
+  void organizationNameZh;
   return { _id: oid(id), organization: oid(organizationId), ...rest, deadline: new Date(deadline), ...stamps({ createdAt, updatedAt }, seq) };
 }
 

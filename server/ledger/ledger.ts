@@ -164,13 +164,14 @@ export class Ledger {
   }
 
   /** Adds an organization as loaded from its collection (kept as it is if already known). */
-  rememberOrg(o: { _id: unknown; name: string; kind: string; region: string; location?: { lat: number; lng: number } | null; certifications?: string[] | null; stats?: { confirmed?: number | null; delivered?: number | null; cancelled?: number | null; lapsed?: number | null } | null; statsSeq?: number | null }): OrgInfo {
+  rememberOrg(o: { _id: unknown; name: string; nameZh?: string | null; kind: string; region: string; location?: { lat: number; lng: number } | null; certifications?: string[] | null; stats?: { confirmed?: number | null; delivered?: number | null; cancelled?: number | null; lapsed?: number | null } | null; statsSeq?: number | null }): OrgInfo {
     const id = String(o._id);
     const known = this.state.orgs.get(id);
     if (known) return known;
     const info: OrgInfo = {
       id,
       name: o.name,
+      ...(o.nameZh ? { nameZh: o.nameZh } : {}),
       kind: o.kind,
       region: o.region,
       location: { lat: o.location?.lat ?? 0, lng: o.location?.lng ?? 0 },

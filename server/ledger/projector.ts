@@ -288,7 +288,7 @@ export async function loadLedger(ledger: Ledger, projector: Projector): Promise<
   const started = performance.now();
   const checkpoint = await readCheckpoint();
   const [orgs, offers, demands, matches, certs, scopes] = await Promise.all([
-    OrganizationModel.collection.find({}, { projection: { name: 1, kind: 1, region: 1, location: 1, certifications: 1, stats: 1, statsSeq: 1 } }).toArray(),
+    OrganizationModel.collection.find({}, { projection: { name: 1, nameZh: 1, kind: 1, region: 1, location: 1, certifications: 1, stats: 1, statsSeq: 1 } }).toArray(),
     OfferModel.collection.find({}).toArray(),
     DemandModel.collection.find({}).toArray(),
     MatchModel.collection.find({}).toArray(),

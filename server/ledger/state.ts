@@ -14,6 +14,8 @@ import type { StoredCertification } from '../trust/records';
 export interface OrgInfo {
   id: string;
   name: string;
+  /** The name in Chinese, when it has one. */
+  nameZh?: string;
   kind: string;
   region: string;
   location: { lat: number; lng: number };
@@ -481,7 +483,13 @@ export class LedgerState {
 
   /** The offer as it is sent: with the units its pending proposals hold. */
   offerDto(o: Offer): Offer {
-    return { ...o, remainingUnits: o.totalUnits - o.reservedUnits, proposedUnits: o.status === 'open' ? this.proposedForOffer(o.id) : 0, stages: this.stagesOf(o.id) };
+    return {
+      ...o,
+      organizationNameZh: this.orgs.get(o.organizationId)?.nameZh ?? o.organizationName,
+      remainingUnits: o.totalUnits - o.reservedUnits,
+      proposedUnits: o.status === 'open' ? this.proposedForOffer(o.id) : 0,
+      stages: this.stagesOf(o.id),
+    };
   }
 
   /** The demand as it is sent: proposed, short and the stages of its confirmed units, and where its goods go. */
@@ -489,6 +497,7 @@ export class LedgerState {
     const proposed = d.status === 'open' ? this.proposedForDemand(d.id) : 0;
     return {
       ...d,
+      organizationNameZh: this.orgs.get(d.organizationId)?.nameZh ?? d.organizationName,
       remainingUnits: d.quantity - d.confirmedUnits,
       proposedUnits: proposed,
       shortUnits: d.status === 'withdrawn' ? 0 : Math.max(0, d.quantity - d.confirmedUnits - proposed),
@@ -512,6 +521,7 @@ export class LedgerState {
       id: o.id,
       orgId: o.organizationId,
       orgName: o.organizationName,
+      orgNameZh: org?.nameZh ?? o.organizationName,
       region: o.region,
       location: o.location,
       products: o.products,
@@ -541,6 +551,7 @@ export class LedgerState {
       id: d.id,
       orgId: d.organizationId,
       orgName: d.organizationName,
+      orgNameZh: this.orgs.get(d.organizationId)?.nameZh ?? d.organizationName,
       region: d.region,
       category: d.category,
       quantity: d.quantity,

@@ -66,6 +66,8 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
     supplierOrgId: p.offer.orgId,
     buyerOrgName: p.demand.orgName,
     supplierOrgName: p.offer.orgName,
+    buyerOrgNameZh: p.demand.orgNameZh ?? p.demand.orgName,
+    supplierOrgNameZh: p.offer.orgNameZh ?? p.offer.orgName,
     category: p.demand.category,
     region: p.demand.region,
     supplierRegion: p.offer.region,

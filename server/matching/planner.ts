@@ -240,7 +240,7 @@ export function nearMisses(state: LedgerState, demandId: string, now: number, li
     else continue;
     if (!reasons.length) continue;
     let g = groups.get(o.orgId);
-    if (!g) groups.set(o.orgId, (g = { offerId: o.id, supplierOrgName: o.orgName, offerIds: [], proposedUnits: 0, reasons: [] }));
+    if (!g) groups.set(o.orgId, (g = { offerId: o.id, supplierOrgName: o.orgName, supplierOrgNameZh: o.orgNameZh ?? o.orgName, offerIds: [], proposedUnits: 0, reasons: [] }));
     g.offerIds!.push(o.id);
     g.proposedUnits! += servedBy.get(o.id) ?? 0;
     for (const r of reasons) mergeReason(g.reasons, r);

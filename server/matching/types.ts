@@ -12,6 +12,8 @@ export interface OfferView {
   id: string;
   orgId: string;
   orgName: string;
+  /** The organization's name in Chinese (its name when it has none). */
+  orgNameZh?: string;
   region: string;
   location: LatLng;
   products: { category: string; unitsPerDay: number }[];
@@ -41,6 +43,7 @@ export interface DemandView {
   id: string;
   orgId: string;
   orgName: string;
+  orgNameZh?: string;
   region: string;
   category: string;
   quantity: number;

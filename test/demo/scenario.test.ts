@@ -20,6 +20,7 @@ const Iso = z.iso.datetime();
 const OrganizationSchema = z.strictObject({
   key: z.string().min(1),
   name: z.string().min(1),
+  nameZh: z.string().regex(/^[\u4e00-\u9fff（）\d]+$/, 'Chinese characters only'),
   role: z.enum(['supplier', 'buyer']),
   region: z.string().refine((r) => findProvince(r)?.id === r, 'unknown province'),
   location: LatLng,
@@ -175,6 +176,7 @@ describe('demo reference data and scenario', () => {
       const byKey = new Map(scenario.organizations.map((o) => [o.key, o]));
       expect(byKey.size).to.equal(scenario.organizations.length);
       expect(new Set(scenario.organizations.map((o) => o.name)).size).to.equal(scenario.organizations.length);
+      expect(new Set(scenario.organizations.map((o) => o.nameZh)).size, 'Chinese names are unique too').to.equal(scenario.organizations.length);
       for (const o of scenario.offers) expect(byKey.get(o.orgKey)?.role).to.equal('supplier');
       for (const d of scenario.demands) expect(byKey.get(d.orgKey)?.role).to.equal('buyer');
     });

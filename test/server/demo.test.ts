@@ -62,4 +62,42 @@ describe('the demo scenario', function () {
     const short = shortages.body.rows.filter((r: { shortageUnits: number }) => r.shortageUnits > 0);
     expect(short.length).to.be.greaterThan(0);
   });
+
+  it('when the demo is loaded, then names are bilingual and the demo supplier, the demo buyer and the board have matches at every stage and proposals to answer', async () => {
+    const login = async (email: string) => (await request(t.app).post('/api/auth/login').send({ email, password: 'fuchan-demo' })).body as { token: string; user: { organization: { id: string; name: string; nameZh?: string } } };
+    const cjk = /[\u4e00-\u9fff]/;
+    const statusesOf = async (token: string, kind: 'offers' | 'demands') => {
+      const postings = (await request(t.app).get(`/api/${kind}?limit=500`).set('Authorization', `Bearer ${token}`)).body.items as { id: string; organizationNameZh: string }[];
+      expect(postings.length).to.be.greaterThan(0);
+      for (const p of postings) expect(p.organizationNameZh).to.match(cjk);
+      const out: string[] = [];
+      for (const p of postings) {
+        const list = (await request(t.app).get(`/api/${kind}/${p.id}/matches`).set('Authorization', `Bearer ${token}`)).body.items as { status: string; supplierOrgNameZh?: string; buyerOrgNameZh?: string }[];
+        for (const m of list) {
+          out.push(m.status);
+          expect(m.supplierOrgNameZh).to.match(cjk);
+          expect(m.buyerOrgNameZh).to.match(cjk);
+        }
+      }
+      return out;
+    };
+    const supplier = await login('supplier@demo.fuchan.cn');
+    expect(supplier.user.organization.nameZh).to.match(cjk);
+    const s = await statusesOf(supplier.token, 'offers');
+    expect(s).to.include.members(['delivered', 'shipped', 'in_production', 'confirmed', 'proposed']);
+    const buyer = await login('buyer@demo.fuchan.cn');
+    const b = await statusesOf(buyer.token, 'demands');
+    expect(b).to.include.members(['delivered', 'confirmed', 'proposed']);
+    expect(summary.lifecycle.delivered).to.be.at.least(3);
+    const coverage = (await request(t.app).get('/api/metrics/coverage').set('Authorization', `Bearer ${coordinatorToken}`)).body;
+    expect(coverage.summary.confirmedValueCny).to.be.greaterThan(0);
+    expect(coverage.summary.deliveredValueCny).to.be.greaterThan(0);
+    const delivered = coverage.byCategory.filter((c: { deliveredUnits: number }) => c.deliveredUnits > 0);
+    expect(delivered.length).to.be.greaterThan(0);
+    // the buyer's delivered demand counts as confirmed on its card too
+    const demands = (await request(t.app).get('/api/demands?limit=500').set('Authorization', `Bearer ${buyer.token}`)).body.items as { confirmedUnits: number; deliveredUnits: number; stages: { delivered: number } }[];
+    const got = demands.find((d) => d.deliveredUnits > 0)!;
+    expect(got.confirmedUnits).to.be.at.least(got.deliveredUnits);
+    expect(got.stages.delivered).to.equal(got.deliveredUnits);
+  });
 });
