@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { buildScenario } from './scenario';
+import { buildScenario, scenarioSummary } from './scenario';
 import { findCategory } from '../../models/catalog';
 import { priorityWeight } from '../../models/common.schema';
 import { OrganizationModel } from '../../models/organization.model';
@@ -101,10 +101,24 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
     }
     return ids;
   });
-  // demo accounts with something to do: a medical supplier, and a hospital-side buyer with a critical demand
+  // demo accounts with something to do: a medical supplier making a product in short supply with the certifications
+  // its buyers require (so it gets proposals), and a buyer with a critical medical demand where supply is ample
   const medical = (category: string) => findCategory(category)?.sector === 'medical';
-  const supplierKey = (scenario.offers.find((o) => o.products.some((p) => medical(p.category))) ?? scenario.offers[0]).orgKey;
-  const buyerKey = (scenario.demands.find((d) => d.priority === 'critical' && medical(d.category)) ?? scenario.demands[0]).orgKey;
+  const balance = new Map(scenarioSummary(scenario).map((c) => [c.category, c.status]));
+  const holds = (orgKey: string, category: string) => (findCategory(category)?.certifications ?? []).every((c) => byKey.get(orgKey)!.certifications.includes(c));
+  // of the medical suppliers holding their products' certifications, the one with the most lines on offer
+  const lines = new Map<string, number>();
+  for (const o of scenario.offers) {
+    for (const p of o.products) {
+      if (medical(p.category) && holds(o.orgKey, p.category)) lines.set(o.orgKey, (lines.get(o.orgKey) ?? 0) + 1 + (balance.get(p.category) === 'short' ? 0.5 : 0));
+    }
+  }
+  const supplierKey = [...lines].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? scenario.offers[0].orgKey;
+  const buyerKey = (
+    scenario.demands.find((d) => d.priority === 'critical' && medical(d.category) && balance.get(d.category) !== 'short' && d.requiredCertifications.length <= 1) ??
+    scenario.demands.find((d) => d.priority === 'critical' && medical(d.category)) ??
+    scenario.demands[0]
+  ).orgKey;
 
   // certifications (server/trust): mostly verified, some waiting in the coordinator's queue, rejected, expired, claimed
   const certs = buildDemoCertifications(scenario, { seed: opts.seed, now, allVerified: new Set([supplierKey]) });
@@ -181,9 +195,9 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
   const supplierOrg = String(orgFor.supplier);
   const buyerOrg = String(orgFor.buyer);
   // the demo supplier: one match at each stage, and proposals left to answer
-  await run(() => byScore(proposedTo(supplierOrg, 'supplier')).slice(0, -2), ['delivered', 'shipped', 'in_production', 'confirmed', 'accepted']);
+  await run(() => byScore(proposedTo(supplierOrg, 'supplier')).slice(0, -1), ['delivered', 'shipped', 'in_production', 'confirmed', 'accepted']);
   // the demo buyer: a delivery received, one confirmed, and proposals left to answer
-  await run(() => byScore(proposedTo(buyerOrg, 'buyer')).slice(0, -2), ['delivered', 'confirmed']);
+  await run(() => byScore(proposedTo(buyerOrg, 'buyer')).slice(0, -1), ['delivered', 'confirmed']);
   // elsewhere on the board: a few of each
   const others = () => byScore([...state.pendingMatches()].filter((m) => m.status === 'proposed' && m.supplierOrgId !== supplierOrg && m.buyerOrgId !== buyerOrg));
   await run(others, ['delivered', 'delivered', 'delivered', 'shipped', 'shipped', 'in_production', 'in_production', 'in_production', 'confirmed', 'confirmed', 'confirmed', 'confirmed']);
