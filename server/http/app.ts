@@ -30,6 +30,7 @@ import { authenticate } from './auth.middleware';
 import { errorHandler, notFound } from './error.middleware';
 import { idempotency } from './idempotency';
 import { rateLimitRedis, redisStore, type RedisCommander } from './rate-limit';
+import { renderDocsPage } from './docs-page';
 import { defineRoute } from './route';
 
 export interface AppDeps {
@@ -198,20 +199,28 @@ export function createApp(deps: AppDeps) {
   if (deps.trust) api.use(trustRoutes(registry, deps.trust, { evidenceMaxBytes: config.evidenceMaxBytes }));
 
   let document: unknown;
+  const buildDocument = () =>
+    (document ??= new OpenApiGeneratorV3(registry.definitions).generateDocument({
+      openapi: '3.0.3',
+      info: { title: 'Fuchan API', version: '0.1.0', description: 'Supply-demand matching for production resumption' },
+      servers: [{ url: '/' }],
+    }));
   const docRouter = Router();
   defineRoute(docRouter, registry, {
     method: 'get', path: '/openapi.json', tag: 'service', summary: 'This OpenAPI document, generated from the zod schemas',
     access: 'public', response: z.record(z.string(), z.unknown()),
-    handler: () => {
-      document ??= new OpenApiGeneratorV3(registry.definitions).generateDocument({
-        openapi: '3.0.3',
-        info: { title: 'Fuchan API', version: '0.1.0', description: 'Supply-demand matching for production resumption' },
-        servers: [{ url: '/' }],
-      });
-      return document;
-    },
+    handler: () => buildDocument(),
   });
-  // the document route is served before the DB check: it needs no database
+  registry.registerPath({
+    method: 'get', path: '/api/docs', tags: ['service'], summary: 'This API reference as a browsable HTML page, rendered from the OpenAPI document', security: [],
+    responses: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+  });
+  let page: string | undefined;
+  docRouter.get('/docs', (_req, res) => {
+    page ??= renderDocsPage(buildDocument() as Record<string, unknown>);
+    res.type('html').send(page);
+  });
+  // the document routes are served before the DB check: they need no database
   app.use('/api', docRouter);
   app.use('/api', api);
   app.use('/api', notFound);

@@ -177,6 +177,7 @@ const routes: RouteCase[] = [
   //     method    path                              anon bad  bCk  out  supA supB buyA buyB coord admin
   route('get',    '/api/health',                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'health' }),
   route('get',    '/api/openapi.json',             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'openapi' }),
+  route('get',    '/api/docs',                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
   route('post',   '/api/auth/register',            [201, 201, 201, 201, 201, 201, 201, 201, 201, 201], { returns: 'session', body: registration }),
   route('post',   '/api/auth/login',               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200], { returns: 'session', body: (w) => ({ email: w.people.supplierA.email, password: w.people.supplierA.password }) }),
   route('get',    '/api/auth/me',                  [401, 401, 401, 401, 200, 200, 200, 200, 200, 200], { returns: 'me' }),
