@@ -148,7 +148,7 @@ export class TrustService {
 
   // ---- reads -----------------------------------------------------------------------------------------
 
-  /** An organization's certifications: its own (members), any organization's for staff. */
+  /** An organization's certifications: its own (members); staff name any organization and see its records within their scope (admins: all). */
   async list(auth: AuthContext, organizationId?: string): Promise<{ items: CertificationRecord[] }> {
     let orgId = auth.organizationId;
     if (organizationId && organizationId !== auth.organizationId) {
@@ -157,7 +157,9 @@ export class TrustService {
     }
     if (!orgId) return { items: [] };
     await this.ledger.ensureOrg(orgId).catch(() => undefined);
-    return { items: certificationsOf(this.state, orgId).map((r) => this.dto(r)) };
+    // staff see another organization's records within their scope, as they may open each (GET /certifications/:id)
+    const mine = orgId === auth.organizationId;
+    return { items: certificationsOf(this.state, orgId).filter((r) => mine || inScope(this.state, auth, r)).map((r) => this.dto(r)) };
   }
 
   /** One record: its organization, coordinators in scope and admins; others get 404. */
@@ -408,11 +410,14 @@ export class TrustService {
   /** Whether the caller's organization is limited, and how far. */
   async status(auth: AuthContext) {
     const org = await this.ownOrg(auth);
-    const limited = isLimited(this.state, org.id, this.now());
+    // the limits are on suppliers' offers and shares; buyers are not limited
+    const limited = org.kind === 'supplier' && isLimited(this.state, org.id, this.now());
     const { maxOpenOffers, maxShareOfCritical } = this.state.trustLimits;
     return {
       limited,
-      reason: limited
+      reason: org.kind !== 'supplier'
+        ? 'No limits: the limits for the unverified apply to suppliers only.'
+        : limited
         ? `Until a coordinator verifies one of your certifications (upload its evidence) or you deliver one match, you can keep ${maxOpenOffers} open offers and be proposed at most ${Math.round(maxShareOfCritical * 100)}% of any critical demand.`
         : 'No limits: your organization has a verified certification or a delivered match.',
       maxOpenOffers,

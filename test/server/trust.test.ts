@@ -559,3 +559,23 @@ describe('trust: records are projected and survive a restart', () => {
     expect(again.trust.scopeOf(coord.user.id).sectors).to.deep.equal(['medical']);
   });
 });
+
+describe('trust: who sees which records', () => {
+  it("when staff list another organization's certifications, then they get those within their scope; a buyer is never limited", async () => {
+    const t = await createTestApp();
+    const admin = await staff(t.app, t.services, 'admin');
+    const hubei = await scoped(t.app, t.services, admin, { regions: ['Hubei'] });
+    const guangdong = await scoped(t.app, t.services, admin, { regions: ['Guangdong'] });
+    const s = await register(t.app, 'supplier', { region: 'Hubei', certifications: ['iso-9001'] });
+    const org = s.user.organization!.id;
+    const list = async (who: Account) => (await request(t.app).get(`/api/certifications?organizationId=${org}`).set(bearer(who)).expect(200)).body.items.map((r: { certification: string }) => r.certification);
+    expect(await list(hubei)).to.deep.equal(['iso-9001']);
+    expect(await list(admin)).to.deep.equal(['iso-9001']);
+    expect(await list(guangdong)).to.deep.equal([]);
+    const buyer = await register(t.app, 'buyer');
+    expect((await request(t.app).get(`/api/certifications?organizationId=${org}`).set(bearer(buyer))).status).to.equal(404);
+    const status = (await request(t.app).get('/api/trust/status').set(bearer(buyer)).expect(200)).body;
+    expect(status).to.include({ limited: false });
+    expect(status.reason).to.match(/suppliers only/);
+  });
+});
