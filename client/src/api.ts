@@ -1,7 +1,7 @@
 import type { AuthResponse, LoginInput, RegisterInput, User } from '../../models/auth.schema';
 import type { Demand, DemandInput } from '../../models/demand.schema';
 import type { Match, MatchPatch, NearMiss, OfferReasons } from '../../models/match.schema';
-import type { Coverage, OptimizeSummary } from '../../models/metrics.schema';
+import type { Coverage, CoverageHistory, OptimizeSummary } from '../../models/metrics.schema';
 import type { LineSchedule, Offer, OfferInput, OfferPatch } from '../../models/offer.schema';
 
 /** One per-field problem from a 400 reply. */
@@ -11,6 +11,22 @@ export interface FieldDetail {
   code?: string;
 }
 
+/** One row's problem in an imported file (`row` as numbered in the file, the header is row 1). */
+export interface RowDetail {
+  row?: number;
+  column?: string;
+  code?: string;
+  message: string;
+}
+
+/** What a posted import file created. */
+export interface ImportResult {
+  kind: 'offers' | 'demands';
+  created: number;
+  ids: string[];
+  proposedUnits: number;
+}
+
 /** A non-2xx reply, `{error:{code,message,details}}`, or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -18,6 +34,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: FieldDetail[] = [],
+    readonly rowDetails: RowDetail[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -59,14 +76,16 @@ function newKey(): string {
  */
 async function request<T>(method: string, path: string, body?: unknown, opts: { idempotent?: boolean; quiet401?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const form = typeof FormData !== 'undefined' && body instanceof FormData;
+  // a FormData body sets its own multipart content type
+  if (body !== undefined && !form) headers['content-type'] = 'application/json';
   if (opts.idempotent) headers['idempotency-key'] = newKey();
   let res: Response;
   try {
     res = await fetch(`/api${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : form ? (body as FormData) : JSON.stringify(body),
       credentials: 'same-origin',
     });
   } catch {
@@ -84,8 +103,11 @@ async function request<T>(method: string, path: string, body?: unknown, opts: { 
     const details = Array.isArray(err?.details)
       ? (err.details as unknown[]).filter((d): d is FieldDetail => typeof d === 'object' && d !== null && 'path' in d && 'message' in d)
       : [];
+    const rows = Array.isArray(err?.details)
+      ? (err.details as unknown[]).filter((d): d is RowDetail => typeof d === 'object' && d !== null && 'row' in d && 'message' in d)
+      : [];
     if (res.status === 401 && !opts.quiet401) onUnauthorized?.();
-    throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? res.statusText, details);
+    throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? res.statusText, details, rows);
   }
   return data as T;
 }
@@ -126,5 +148,13 @@ export const api = {
   transition: (id: string, body: MatchPatch) => request<Match>('PATCH', `/matches/${id}`, body),
 
   coverage: () => request<Coverage>('GET', '/metrics/coverage'),
+  coverageHistory: (p: { days?: number; category?: string; region?: string } = {}) => request<CoverageHistory>('GET', `/metrics/coverage/history${q(p)}`),
+
+  /** Posts a CSV or .xlsx file of postings: all rows or none (row errors in `ApiError.rowDetails`). */
+  importFile: (kind: 'offers' | 'demands', file: File, lang: string) => {
+    const body = new FormData();
+    body.append('file', file);
+    return request<ImportResult>('POST', `/import/${kind}?lang=${lang}`, body, { idempotent: true });
+  },
   optimize: () => request<OptimizeSummary>('POST', '/allocations/optimize'),
 };

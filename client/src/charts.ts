@@ -2,7 +2,7 @@ import { h } from './dom';
 import type * as Echarts from './echarts';
 import { fmtInt } from './i18n';
 
-export type { CoverageChart, DayChart, StackSeries } from './echarts';
+export type { CoverageChart, DayChart, HistoryChart, StackSeries } from './echarts';
 
 let echartsModule: Promise<typeof Echarts> | null = null;
 /** The echarts-based charts, loaded on first use (a workspace without a chart never downloads echarts). */

@@ -1,12 +1,12 @@
-import { BarChart, type BarSeriesOption } from 'echarts/charts';
+import { BarChart, LineChart, type BarSeriesOption, type LineSeriesOption } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent, type GridComponentOption, type LegendComponentOption, type TooltipComponentOption } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 
 // only what the board draws: horizontal stacked bars, on canvas
-echarts.use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-type Option = echarts.ComposeOption<BarSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>;
+type Option = echarts.ComposeOption<BarSeriesOption | LineSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>;
 
 export interface StackSeries {
   name: string;
@@ -105,6 +105,45 @@ export function createDayChart(host: HTMLElement): DayChart {
           barMaxWidth: 22,
           barCategoryGap: '20%',
           emphasis: { focus: 'series' },
+        })),
+      };
+      chart.setOption(option, { notMerge: true });
+    },
+    dispose() {
+      ro.disconnect();
+      chart.dispose();
+    },
+  };
+}
+
+export interface HistoryChart {
+  update(days: string[], series: StackSeries[], format: (n: number) => string): void;
+  dispose(): void;
+}
+
+/** Lines over days (coverage history: demanded, proposed, confirmed, delivered, short); resizes with its container. */
+export function createHistoryChart(host: HTMLElement): HistoryChart {
+  const chart = echarts.init(host, undefined, { renderer: 'canvas' });
+  const ro = new ResizeObserver(() => chart.resize());
+  ro.observe(host);
+  return {
+    update(days, series, format) {
+      const narrow = host.clientWidth < 520;
+      const option: Option = {
+        animationDuration: 300,
+        textStyle: { fontFamily: FONT },
+        grid: { left: 4, right: 16, top: narrow ? 56 : 34, bottom: 4, containLabel: true },
+        legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 12 } },
+        tooltip: { trigger: 'axis', valueFormatter: (v) => format(Number(v)) },
+        xAxis: { type: 'category', data: days, boundaryGap: false, axisLabel: { fontSize: 11, hideOverlap: true } },
+        yAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v), fontSize: 11 }, splitLine: { lineStyle: { color: '#eee' } } },
+        series: series.map((s) => ({
+          type: 'line',
+          name: s.name,
+          data: s.values,
+          showSymbol: days.length <= 14,
+          lineStyle: { width: 2, color: s.color },
+          itemStyle: { color: s.color },
         })),
       };
       chart.setOption(option, { notMerge: true });

@@ -12,6 +12,8 @@ const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };
 
 /** Every English UI string, for the language test (no UI text on the Chinese screen may use these words). */
 export const englishStrings: readonly string[] = Object.values(en);
+/** Every Chinese UI string (the Latin words it uses on purpose, "CSV", "Excel", are not untranslated). */
+export const chineseStrings: readonly string[] = Object.values(zh);
 
 function initialLang(): Lang {
   try {
@@ -127,6 +129,11 @@ export function fmtDayTime(iso: string | number | Date): string {
 /** A short day for chart axes: "12/6". */
 export function fmtShortDay(iso: string | number | Date): string {
   return new Intl.DateTimeFormat(locale(), { month: 'numeric', day: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+}
+
+/** A calendar day given as 'YYYY-MM-DD', short for chart axes: "12/6". */
+export function fmtIsoDayShort(day: string): string {
+  return new Intl.DateTimeFormat(locale(), { month: 'numeric', day: 'numeric', timeZone: 'UTC' }).format(new Date(day));
 }
 
 /** A calendar day given as 'YYYY-MM-DD', in the medium style (the day itself, whatever the time zone). */

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { AuthResponse } from '../../models/auth.schema';
@@ -7,7 +8,7 @@ import type { Coverage } from '../../models/metrics.schema';
 import type { Running } from '../../server/index';
 import { startTestServer, uniqueEmail } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
-import { apiCall, screenshot, signIn, untranslated, useBrowser } from './browser';
+import { apiCall, artifactsDir, screenshot, signIn, untranslated, useBrowser } from './browser';
 
 const DEMO_PASSWORD = 'fuchan-demo';
 const PASSWORD = 'correct horse battery';
@@ -204,6 +205,19 @@ describe('browser client: the board, the first page, mobile and late live events
       expect(r.text).to.include(`(${r.unit})`);
     }
     await screenshot(page, 'board-totals.png', false);
+
+    // coverage over time: per product in its own unit, or all products in CNY
+    const history = page.locator('[data-testid=history-card][data-days]');
+    await history.waitFor();
+    expect(Number(await history.getAttribute('data-days'))).to.be.greaterThan(0);
+    expect(Number(await history.getAttribute('data-last-demanded'))).to.be.closeTo(summary.demandedValueCny, summary.demandedValueCny * 0.05);
+    await page.getByTestId('history-product').selectOption('surgical-mask');
+    await page.locator('[data-testid=history-card][data-product=surgical-mask]').waitFor();
+    const masks = coverage.byCategory!.find((c) => c.category === 'surgical-mask')!;
+    expect(Number(await history.getAttribute('data-last-demanded'))).to.equal(masks.demandedUnits);
+    expect(await page.getByTestId('history-basis').textContent()).to.include('In pieces');
+    expect(await page.locator('[data-testid=history-chart] canvas').count()).to.equal(1);
+    await page.getByTestId('history-card').screenshot({ path: `${artifactsDir}/board-history.png` });
   });
 
   it('on an empty database, when an N95 offer lacks NMPA registration and a demand is partly covered, then the supplier sees why its offer gets nothing and the buyer why the rest is short, in English and Chinese', async () => {
@@ -253,5 +267,61 @@ describe('browser client: the board, the first page, mobile and late live events
     expect(untranslated(await why.allTextContents())).to.deep.equal([]);
     expect(untranslated(await sup.getByTestId('offer-reasons').allTextContents())).to.deep.equal([]);
     await screenshot(sup, 'supplier-reasons-zh.png');
+  });
+
+  it('on an empty database, when a buyer imports a file with one bad row, then nothing is stored and the row error is shown; the corrected file posts every row, and the matches export downloads as CSV', async () => {
+    const sup = await register('supplier', 'Import Gown Works');
+    await apiCall(s.url, 'POST', '/offers', sup.token, offerInput());
+    const buyer = await register('buyer', 'Import Hospital');
+    const { page } = await newPage();
+    await signIn(page, s.url, buyer.email, PASSWORD);
+    await page.getByTestId('no-demands').waitFor();
+    await page.getByTestId('transfer-toggle').click();
+
+    // the template
+    const [template] = await Promise.all([page.waitForEvent('download'), page.getByTestId('template-csv').click()]);
+    const header = fs.readFileSync((await template.path())!, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+    expect(header).to.include('category').and.include('quantity').and.include('deadline');
+
+    const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    const csv = (quantity2: string) =>
+      [
+        'category,quantity,deadline,deliveryLat,deliveryLng,requiredCertifications,maxPricePerUnit,priority',
+        `protective-gown,2000,${day(20)},30.6,114.3,,20,high`,
+        `protective-gown,${quantity2},${day(25)},30.6,114.3,,20,normal`,
+      ].join('\n');
+    const upload = async (text: string) => {
+      await page.getByTestId('import-file').setInputFiles({ name: 'demands.csv', mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
+      await page.getByTestId('import-submit').click();
+    };
+
+    // one bad row: the whole file is refused, the row is named
+    await upload(csv('lots'));
+    await page.getByTestId('import-errors').waitFor();
+    const bad = page.locator('[data-testid=import-error-row][data-row="3"]');
+    expect(await bad.count()).to.be.greaterThan(0);
+    expect(await bad.first().getAttribute('data-column')).to.equal('quantity');
+    expect(await page.getByTestId('import-error').textContent()).to.match(/Nothing was imported/);
+    const none = await apiCall<{ total: number }>(s.url, 'GET', '/demands', buyer.token);
+    expect(none.total, 'nothing stored from a file with an error').to.equal(0);
+    await screenshot(page, 'import-refused.png', false);
+
+    // corrected: both rows posted, both cards shown
+    await upload(csv('3000'));
+    await page.getByTestId('import-done').waitFor();
+    expect(await page.getByTestId('import-done').textContent()).to.equal('2 demands posted from the file.');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=demand-card]').length === 2);
+    await page.locator('[data-testid=match-card]').first().waitFor();
+
+    // the export: a CSV of the buyer's matches
+    const matches = await apiCall<{ items: Match[] }>(s.url, 'GET', '/demands/' + (await page.getByTestId('demand-card').first().getAttribute('data-demand-id')) + '/matches', buyer.token);
+    expect(matches.items.length).to.be.greaterThan(0);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-matches-csv').click()]);
+    expect(download.suggestedFilename()).to.match(/\.csv$/);
+    const text = fs.readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '');
+    const lines = text.trim().split(/\r?\n/);
+    expect(lines.length, text).to.be.at.least(2);
+    expect(text).to.include(matches.items[0].id);
+    expect(text).to.include('Import Gown Works');
   });
 });

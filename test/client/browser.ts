@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { englishStrings } from '../../client/src/i18n';
+import { chineseStrings, englishStrings } from '../../client/src/i18n';
 import { catalog } from '../../models/catalog';
 import { provinces } from '../../models/provinces';
 
@@ -88,13 +88,14 @@ function words(texts: Iterable<string>): Set<string> {
   return out;
 }
 
-/** Words of the English UI dictionary, less those the Chinese data itself uses ("GB", "ISO", "SMT"...). */
+/** Words of the English UI dictionary, less those the Chinese data and dictionary use ("GB", "ISO", "CSV"...). */
 export const englishUiWords: Set<string> = (() => {
   const zhData = [
     ...catalog.categories.flatMap((c) => [c.name.zh, c.unit.zh]),
     ...catalog.capabilities.map((c) => c.name.zh),
     ...catalog.certifications.map((c) => c.name.zh),
     ...provinces.flatMap((p) => [p.name.zh, p.capital.zh]),
+    ...chineseStrings,
   ];
   const allowed = words(zhData);
   const out = new Set<string>();

@@ -12,6 +12,7 @@ import { matchList, nearMisses } from './matches';
 import type { Live } from '../live';
 import { toast } from './shell';
 import { postingWorkspace } from './posting';
+import { transferPanel } from './transfer';
 import { loadMatchesFor, pool, type Workspace } from './workspace';
 
 interface Draft {
@@ -252,8 +253,26 @@ export function buyerView(live: Live): Workspace {
     }, 1500);
   }
 
+  const transfer = transferPanel({
+    kinds: ['demands'],
+    exports: ['matches'],
+    folded: true,
+    onImported: () => void reloadAll(),
+  });
+  /** After a file import: the new demands and their matches. */
+  async function reloadAll() {
+    const page = await api.listDemands({ limit: 200 });
+    for (const d of page.items) store.putDemand(d);
+    await pool(
+      page.items.filter((d) => d.status === 'open'),
+      4,
+      (d) => loadMatchesFor('demand', d.id),
+    );
+  }
+
   const ws = postingWorkspace<Demand>(
     {
+      aside: transfer.el,
       kind: 'demand',
       role: 'buyer',
       live,
@@ -265,6 +284,7 @@ export function buyerView(live: Live): Workspace {
     },
     {
       renderForm,
+      render: () => transfer.render(),
       onChange(topics) {
         if (topics.has('demands') || topics.has('matches') || topics.has('nearMisses')) ws.renderList();
         if (ws.loaded && (topics.has('demands') || topics.has('matches'))) refreshNearMissesSoon();

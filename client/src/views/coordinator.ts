@@ -1,15 +1,16 @@
 import { catalog, findCategory } from '../../../models/catalog';
-import type { CoverageRow, OptimizeSummary } from '../../../models/metrics.schema';
+import type { CoverageHistory, CoverageRow, OptimizeSummary } from '../../../models/metrics.schema';
 import { provinceGridSize, provinces } from '../../../models/provinces';
-import { loadCharts, type CoverageChart } from '../charts';
+import { loadCharts, type CoverageChart, type HistoryChart } from '../charts';
 import { api } from '../api';
 import { h, replace } from '../dom';
 import { errorText } from '../forms';
-import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, fmtCny, fmtMoney, fmtPct, type Key } from '../i18n';
+import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, fmtCny, fmtMoney, fmtPct, fmtIsoDayShort, type Key } from '../i18n';
 import type { Live } from '../live';
 import { store, type Topic } from '../store';
 import { statusBadge } from './matches';
 import { toast } from './shell';
+import { transferPanel } from './transfer';
 import type { Workspace } from './workspace';
 
 type Metric = 'shortageUnits' | 'demandedUnits' | 'supplyUnits';
@@ -54,6 +55,13 @@ export function coordinatorView(live: Live): Workspace {
   const mapCard = h('section', { class: 'card map-card', testid: 'map-card' });
   const shortageCard = h('section', { class: 'card shortage-card', testid: 'shortage-card' });
   const optCard = h('section', { class: 'card opt-card', testid: 'optimize-card' });
+  const historyCard = h('section', { class: 'card history-card', testid: 'history-card' });
+  const historyHost = h('div', { class: 'chart history-chart', testid: 'history-chart', attrs: { role: 'img' } });
+  const transfer = transferPanel({ kinds: ['demands', 'offers'], exports: ['matches', 'coverage'], staff: true });
+  let history: CoverageHistory | null = null;
+  let historyChart: HistoryChart | null = null;
+  let historyProduct = '';
+  let historyTimer: ReturnType<typeof setTimeout> | null = null;
 
   const filter = { region: '', category: '' };
   let metric: Metric = 'shortageUnits';
@@ -72,6 +80,9 @@ export function coordinatorView(live: Live): Workspace {
     renderFilters();
     renderCoverage();
     renderFeed();
+    // the history follows the province filter (asked again) and the product filter (drawn again)
+    renderHistory();
+    void loadHistory();
     try {
       await live.setFilter({
         regions: filter.region ? [filter.region] : undefined,
@@ -457,7 +468,86 @@ export function coordinatorView(live: Live): Workspace {
     replace(chartCard, h('h2', null, t('co.coverage')), chartHost, chartNote, h('details', { class: 'table-toggle' }, h('summary', { key: 'coverage-table-toggle' }, t('common.show')), coverageTable));
   }
 
+  /** Coverage over the last 30 days, from the Event log; asked again a little after coverage changes. */
+  async function loadHistory() {
+    try {
+      history = await api.coverageHistory({ days: 30, region: filter.region || undefined });
+      renderHistory();
+    } catch (e) {
+      historyCard.dataset.state = 'error';
+      replace(historyCard, h('h2', null, t('co.history')), h('p', { class: 'form-error' }, errorText(e)));
+    }
+  }
+
+  function loadHistorySoon(delay = 3000) {
+    if (historyTimer) return;
+    historyTimer = setTimeout(() => {
+      historyTimer = null;
+      void loadHistory();
+    }, delay);
+  }
+
+  function renderHistory() {
+    if (!history) {
+      replace(historyCard, h('h2', null, t('co.history')), h('p', { class: 'empty' }, t('app.loading')));
+      return;
+    }
+    // the board's product filter wins; otherwise the product chosen here, or all products in CNY
+    const product = filter.category || historyProduct;
+    const cat = product ? history.categories.find((c) => c.category === product) : undefined;
+    const points = product ? cat?.series ?? [] : history.valueCny;
+    const fmt = product ? fmtCompact : fmtCny;
+    const last = points[points.length - 1];
+    const first = points[0];
+    const select = h(
+      'select',
+      {
+        id: 'history-product',
+        key: 'history-product',
+        testid: 'history-product',
+        disabled: !!filter.category,
+        onchange: (e: Event) => {
+          historyProduct = (e.target as HTMLSelectElement).value;
+          renderHistory();
+        },
+      },
+      h('option', { value: '' }, t('co.historyAll')),
+      byLabel(history.categories, (c) => categoryName(c.category)).map((c) => h('option', { value: c.category, selected: c.category === product }, categoryName(c.category))),
+    );
+    historyCard.dataset.product = product;
+    historyCard.dataset.days = String(points.length);
+    historyCard.dataset.lastShort = String(last?.short ?? 0);
+    historyCard.dataset.lastDemanded = String(last?.demanded ?? 0);
+    historyHost.setAttribute('aria-label', t('co.historyAria'));
+    const trend =
+      first && last && last.demanded > 0
+        ? t('co.historyTrend', {
+            from: fmtPct(first.demanded > 0 ? first.short / first.demanded : 0),
+            to: fmtPct(last.short / last.demanded),
+          })
+        : '';
+    replace(
+      historyCard,
+      h('div', { class: 'card-head' }, h('h2', null, t('co.history')), h('div', { class: 'field inline' }, h('label', { htmlFor: 'history-product' }, t('co.category')), select)),
+      h('p', { class: 'hint', testid: 'history-basis' }, product ? t('co.mapUnits', { unit: unitName(product) }) : t('co.mapValue'), trend ? ` ${trend}` : ''),
+      historyHost,
+    );
+    historyChart?.update(
+      points.map((p) => fmtIsoDayShort(p.date)),
+      [
+        { name: t('co.demanded'), color: '#455a64', values: points.map((p) => p.demanded) },
+        { name: t('co.proposed'), color: '#f9a825', values: points.map((p) => p.proposed) },
+        { name: t('co.confirmed'), color: '#43a047', values: points.map((p) => p.confirmed) },
+        { name: t('co.delivered'), color: '#1b5e20', values: points.map((p) => p.delivered) },
+        { name: t('co.shortage'), color: '#d32f2f', values: points.map((p) => p.short) },
+      ],
+      fmt,
+    );
+  }
+
   const render = () => {
+    renderHistory();
+    transfer.render();
     renderFilters();
     renderChartCard();
     renderCoverage();
@@ -470,14 +560,19 @@ export function coordinatorView(live: Live): Workspace {
     kpis,
     optCard,
     h('div', { class: 'board-grid' }, feedCard, chartCard, shortageCard, mapCard),
+    historyCard,
+    transfer.el,
   );
   render();
 
-  void loadCharts().then(({ createCoverageChart }) => {
+  void loadCharts().then(({ createCoverageChart, createHistoryChart }) => {
     if (disposed) return;
     chart = createCoverageChart(chartHost);
+    historyChart = createHistoryChart(historyHost);
     renderCoverage();
+    renderHistory();
   });
+  void loadHistory();
 
   void api
     .coverage()
@@ -488,13 +583,19 @@ export function coordinatorView(live: Live): Workspace {
     el,
     render,
     onChange(topics: Set<Topic>) {
-      if (topics.has('coverage')) renderCoverage();
+      if (topics.has('coverage')) {
+        renderCoverage();
+        loadHistorySoon();
+      }
       if (topics.has('feed')) renderFeed();
     },
     destroy() {
       disposed = true;
+      if (historyTimer) clearTimeout(historyTimer);
       chart?.dispose();
       chart = null;
+      historyChart?.dispose();
+      historyChart = null;
     },
   };
 }

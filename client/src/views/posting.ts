@@ -26,7 +26,7 @@ export interface PostingSpec<T extends Posting> {
   card(x: T): HTMLElement;
   /** Dictionary keys: the list title, and the sentence for an empty list. */
   keys: { mine: Key; none: Key };
-  /** Extra content above the form card (e.g. the import panel), optional. */
+  /** Extra content above the list (the file import and export panel, folded), optional. */
   aside?: HTMLElement;
 }
 
@@ -117,8 +117,8 @@ export function postingWorkspace<T extends Posting>(
     renderList();
     hooks.render?.();
   };
-  if (spec.aside) el.append(spec.aside);
-  el.append(formCard, listHost);
+  // the form is the first column (a sticky card); the file import (folded) heads the list in the second
+  el.append(formCard, h('div', { class: 'side-col' }, spec.aside ?? null, listHost));
   // drawn on the next tick: the caller's closures over this object are set by then
   queueMicrotask(() => {
     render();

@@ -23,7 +23,8 @@ import { matchList } from './matches';
 import type { Live } from '../live';
 import { toast } from './shell';
 import { postingWorkspace } from './posting';
-import { loadMatchesFor, type Workspace } from './workspace';
+import { transferPanel } from './transfer';
+import { loadMatchesFor, pool, type Workspace } from './workspace';
 
 interface Draft {
   editingId: string | null;
@@ -632,8 +633,26 @@ export function supplierView(live: Live): Workspace {
     );
   }
 
+  const transfer = transferPanel({
+    kinds: ['offers'],
+    exports: ['matches'],
+    folded: true,
+    onImported: () => void reloadAll(),
+  });
+  /** After a file import: the new offers and their matches. */
+  async function reloadAll() {
+    const page = await api.listOffers({ limit: 200 });
+    for (const o of page.items) store.putOffer(o);
+    await pool(
+      page.items.filter((o) => o.status === 'open'),
+      4,
+      (o) => loadMatchesFor('offer', o.id),
+    );
+  }
+
   const ws = postingWorkspace<Offer>(
     {
+      aside: transfer.el,
       kind: 'offer',
       role: 'supplier',
       live,
@@ -646,6 +665,7 @@ export function supplierView(live: Live): Workspace {
     {
       renderForm,
       render() {
+        transfer.render();
         for (const p of panels.values()) void p.draw();
         for (const p of reasonPanels.values()) p.draw();
       },
