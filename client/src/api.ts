@@ -1,6 +1,10 @@
 import type { AuthResponse, LoginInput, RegisterInput, User } from '../../models/auth.schema';
 import type { Demand, DemandInput } from '../../models/demand.schema';
 import type { Match, MatchPatch, NearMiss, OfferReasons } from '../../models/match.schema';
+import type { z } from 'zod';
+import type { CertificationDetails, CertificationRecord, SupplierProfile, TrustStatusSchema } from '../../models/trust.schema';
+
+export type TrustStatus = z.infer<typeof TrustStatusSchema>;
 import type { Coverage, CoverageHistory, OptimizeSummary } from '../../models/metrics.schema';
 import type { LineSchedule, Offer, OfferInput, OfferPatch } from '../../models/offer.schema';
 
@@ -149,6 +153,21 @@ export const api = {
 
   coverage: () => request<Coverage>('GET', '/metrics/coverage'),
   coverageHistory: (p: { days?: number; category?: string; region?: string } = {}) => request<CoverageHistory>('GET', `/metrics/coverage/history${q(p)}`),
+
+  certifications: (organizationId?: string) => request<{ items: CertificationRecord[] }>('GET', `/certifications${q({ organizationId })}`),
+  certificationDetails: (certification: string, body: CertificationDetails) => request<CertificationRecord>('PATCH', `/certifications/mine/${certification}`, body),
+  /** Uploads evidence (PDF, PNG or JPEG) with the certificate's details: the record becomes `submitted`. */
+  uploadEvidence: (certification: string, file: File, fields: Partial<CertificationDetails>) => {
+    const body = new FormData();
+    for (const [k, v] of Object.entries(fields)) if (v) body.append(k, v);
+    body.append('file', file);
+    return request<CertificationRecord>('POST', `/certifications/mine/${certification}/evidence`, body);
+  },
+  certificationQueue: (state = 'submitted') => request<{ items: CertificationRecord[]; total: number }>('GET', `/certifications/queue${q({ state })}`),
+  verifyCertification: (id: string) => request<CertificationRecord>('POST', `/certifications/${encodeURIComponent(id)}/verify`, {}),
+  rejectCertification: (id: string, reason: string) => request<CertificationRecord>('POST', `/certifications/${encodeURIComponent(id)}/reject`, { reason }),
+  supplierProfile: (orgId: string) => request<SupplierProfile>('GET', `/suppliers/${orgId}/profile`),
+  trustStatus: () => request<TrustStatus>('GET', '/trust/status'),
 
   /** Posts a CSV or .xlsx file of postings: all rows or none (row errors in `ApiError.rowDetails`). */
   importFile: (kind: 'offers' | 'demands', file: File, lang: string) => {

@@ -2,11 +2,12 @@ import type { User } from '../../models/auth.schema';
 import type { Demand } from '../../models/demand.schema';
 import type { EventPayloads, LoggedEvent } from '../../models/events';
 import { MatchStatusSchema, pendingStatuses, reservingStatuses, type Match, type MatchStatus, type NearMiss } from '../../models/match.schema';
+import type { CertificationRecord } from '../../models/trust.schema';
 import type { Coverage } from '../../models/metrics.schema';
 import type { Offer } from '../../models/offer.schema';
 
 export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
-export type Topic = 'user' | 'offers' | 'demands' | 'matches' | 'nearMisses' | 'coverage' | 'feed' | 'conn';
+export type Topic = 'user' | 'offers' | 'demands' | 'matches' | 'nearMisses' | 'coverage' | 'feed' | 'conn' | 'certifications';
 
 /** One line of the coordinator's live feed: a match as it was at one event. */
 export interface FeedEntry {
@@ -38,6 +39,8 @@ export class Store {
   /** When each match was last stored here (to tell a stale copy from one that arrived after a snapshot). */
   private matchSeenAt = new Map<string, number>();
   nearMisses = new Map<string, NearMiss[]>();
+  /** Certification records: the organization's own (supplier), or those in a coordinator's scope. */
+  certifications = new Map<string, CertificationRecord>();
   coverage: Coverage | null = null;
   feed: FeedEntry[] = [];
   conn: ConnState = 'connecting';
@@ -78,10 +81,11 @@ export class Store {
     this.matches.clear();
     this.matchSeenAt.clear();
     this.nearMisses.clear();
+    this.certifications.clear();
     this.coverage = null;
     this.clearFeed();
     this.conn = 'connecting';
-    for (const t of ['user', 'offers', 'demands', 'matches', 'nearMisses', 'coverage', 'feed', 'conn'] as Topic[]) this.changed(t);
+    for (const t of ['user', 'offers', 'demands', 'matches', 'nearMisses', 'coverage', 'feed', 'conn', 'certifications'] as Topic[]) this.changed(t);
   }
 
   setUser(user: User | null) {
@@ -148,6 +152,15 @@ export class Store {
     for (const m of list) this.putMatch(m);
   }
 
+  /** Stores a certification record unless a newer version is already here (ticked claims have version 0). */
+  putCertification(c: CertificationRecord) {
+    const cur = this.certifications.get(c.id);
+    if (cur && cur.version > c.version) return;
+    if (cur && cur.version === c.version && cur.state === c.state && cur.updatedAt === c.updatedAt) return;
+    this.certifications.set(c.id, c);
+    this.changed('certifications');
+  }
+
   setNearMisses(demandId: string, list: NearMiss[]) {
     const cur = this.nearMisses.get(demandId);
     if (cur && JSON.stringify(cur) === JSON.stringify(list)) return;
@@ -196,6 +209,9 @@ export class Store {
         break;
       case 'coverage:updated':
         if (this.isCoordinator) this.putCoverage((event.payload as EventPayloads['coverage:updated']).coverage);
+        break;
+      case 'certification:updated':
+        this.putCertification((event.payload as EventPayloads['certification:updated']).certification);
         break;
     }
   }

@@ -8,7 +8,7 @@ import type { Coverage } from '../../models/metrics.schema';
 import type { Running } from '../../server/index';
 import { startTestServer, uniqueEmail } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
-import { apiCall, artifactsDir, screenshot, signIn, untranslated, useBrowser } from './browser';
+import { apiCall, artifactsDir, screenshot, signIn, TINY_PDF, untranslated, useBrowser } from './browser';
 
 const DEMO_PASSWORD = 'fuchan-demo';
 const PASSWORD = 'correct horse battery';
@@ -54,14 +54,14 @@ describe('browser client: the board, the first page, mobile and late live events
     return { page, errors };
   }
 
-  async function register(role: 'supplier' | 'buyer', name: string) {
+  async function register(role: 'supplier' | 'buyer', name: string, certifications = ['iso-13485', 'gb-19082']) {
     const email = uniqueEmail(role);
     const auth = await apiCall<AuthResponse>(s.url, 'POST', '/auth/register', '', {
       email,
       password: PASSWORD,
       name,
       role,
-      organization: { name, region: 'Hubei', location: { lat: 30.59, lng: 114.31 }, certifications: ['iso-13485', 'gb-19082'] },
+      organization: { name, region: 'Hubei', location: { lat: 30.59, lng: 114.31 }, certifications },
     });
     return { email, token: auth.token };
   }
@@ -323,5 +323,70 @@ describe('browser client: the board, the first page, mobile and late live events
     expect(lines.length, text).to.be.at.least(2);
     expect(text).to.include(matches.items[0].id);
     expect(text).to.include('Import Gown Works');
+  });
+
+  it('when a supplier submits evidence and the coordinator verifies it from the live queue, then the supplier workspace shows the verified badge without reloading, and the limits for the unverified are gone', async () => {
+    const sup = await register('supplier', 'Evidence Mask Works', ['yy-0469']);
+    const { page: board } = await newPage();
+    await signIn(board, s.url, 'coordinator@demo.fuchan.cn', DEMO_PASSWORD);
+    await board.getByTestId('verification-queue').waitFor();
+
+    const { page } = await newPage();
+    await signIn(page, s.url, sup.email, PASSWORD);
+    await page.getByTestId('certs-toggle').click();
+    const item = page.locator('[data-testid=cert-item][data-certification=yy-0469]');
+    await item.waitFor();
+    expect(await item.getAttribute('data-state')).to.equal('claimed');
+    await page.getByTestId('trust-limits').waitFor();
+    expect(await page.getByTestId('trust-limits').textContent()).to.match(/at most 5 open offers/);
+
+    // the supplier submits its evidence in the browser
+    await item.getByTestId('cert-edit').click();
+    await item.getByTestId('cert-number').fill('YY-2026-0042');
+    await item.getByTestId('cert-issuer').fill('Hubei Medical Products Administration');
+    await item.getByTestId('cert-from').fill('2026-01-01');
+    await item.getByTestId('cert-until').fill('2028-12-31');
+    await item.getByTestId('cert-file').setInputFiles({ name: 'yy-0469.pdf', mimeType: 'application/pdf', buffer: TINY_PDF });
+    await item.getByTestId('cert-submit').click();
+    await page.locator('[data-testid=cert-item][data-certification=yy-0469][data-state=submitted]').waitFor();
+
+    // the coordinator's queue shows it live; the coordinator opens the evidence and verifies
+    const queued = board.locator('[data-testid=queue-item][data-certification=yy-0469]').filter({ hasText: 'Evidence Mask Works' });
+    await queued.waitFor({ timeout: 20_000 });
+    expect(await queued.getByTestId('queue-evidence').getAttribute('href')).to.match(/^\/api\/evidence\//);
+    const evidence = await board.evaluate(async (href) => {
+      const r = await fetch(href!);
+      return { status: r.status, type: r.headers.get('content-type') };
+    }, await queued.getByTestId('queue-evidence').getAttribute('href'));
+    expect(evidence).to.deep.equal({ status: 200, type: 'application/pdf' });
+    await board.getByTestId('verification-queue').screenshot({ path: `${artifactsDir}/queue.png` });
+    await queued.getByTestId('queue-verify').click();
+    await queued.waitFor({ state: 'detached' });
+
+    // the supplier sees the badge without reloading
+    await page.locator('[data-testid=cert-item][data-certification=yy-0469][data-state=verified] [data-testid=cert-badge][data-state=verified]').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('verified-count').getAttribute('data-n')).to.equal('1');
+    await page.getByTestId('trust-limits').waitFor({ state: 'detached', timeout: 20_000 });
+    await page.getByTestId('certifications').screenshot({ path: `${artifactsDir}/certifications.png` });
+  });
+
+  it('on an empty database, when a buyer opens the profile of a supplier proposed to it, then it sees the lines, the record and the reliability with how it is computed', async () => {
+    const sup = await register('supplier', 'Profile Gown Works');
+    await apiCall(s.url, 'POST', '/offers', sup.token, offerInput());
+    const buyer = await register('buyer', 'Profile Hospital');
+    await apiCall<Demand>(s.url, 'POST', '/demands', buyer.token, demandInput());
+    const { page } = await newPage();
+    await signIn(page, s.url, buyer.email, PASSWORD);
+    await page.getByTestId('open-profile').first().click();
+    const dialog = page.getByTestId('supplier-profile');
+    await dialog.getByTestId('profile-record').waitFor();
+    expect(await dialog.textContent()).to.include('Profile Gown Works');
+    expect(await dialog.getByTestId('profile-line').count()).to.equal(1);
+    expect(await dialog.getByTestId('profile-line').first().textContent()).to.include('Disposable isolation gown');
+    expect(Number(await dialog.getByTestId('profile-reliability').getAttribute('data-score'))).to.equal(0.5);
+    expect(await dialog.getByTestId('profile-reliability').textContent()).to.match(/50%.*a new supplier starts at 50%/);
+    await dialog.screenshot({ path: `${artifactsDir}/profile.png` });
+    await dialog.getByTestId('profile-close').click();
+    await dialog.waitFor({ state: 'detached' });
   });
 });

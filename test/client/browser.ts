@@ -160,3 +160,28 @@ export async function apiCall<T>(url: string, method: string, path: string, toke
   if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(data)}`);
   return data;
 }
+
+/** The smallest file the server takes for a PDF (its content starts with the PDF signature). */
+export const TINY_PDF = Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n');
+
+/** Uploads evidence for one of the organization's certifications (it becomes `submitted`); returns the record. */
+export async function submitEvidence(url: string, token: string, certification: string): Promise<{ id: string; state: string }> {
+  const form = new FormData();
+  form.append('certificateNumber', `E2E-${certification}`);
+  form.append('issuer', 'E2E Certification Body');
+  form.append('validFrom', new Date(Date.now() - 30 * 86_400_000).toISOString());
+  form.append('validUntil', new Date(Date.now() + 365 * 86_400_000).toISOString());
+  form.append('file', new Blob([TINY_PDF], { type: 'application/pdf' }), `${certification}.pdf`);
+  const res = await fetch(`${url}/api/certifications/mine/${certification}/evidence`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const data = (await res.json()) as { id: string; state: string };
+  if (!res.ok) throw new Error(`evidence ${certification} -> ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+/** Submits evidence for each certification and has a staff account (admin or coordinator in scope) verify it. */
+export async function verifyCertifications(url: string, supplierToken: string, staffToken: string, certifications: string[]) {
+  for (const c of certifications) {
+    const rec = await submitEvidence(url, supplierToken, c);
+    await apiCall(url, 'POST', `/certifications/${encodeURIComponent(rec.id)}/verify`, staffToken, {});
+  }
+}

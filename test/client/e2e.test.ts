@@ -7,7 +7,7 @@ import type { Match } from '../../models/match.schema';
 import type { Running } from '../../server/index';
 import { startTestServer, uniqueEmail } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
-import { apiCall, chineseIn, screenshot, signIn, untranslated, useBrowser, visibleUiText } from './browser';
+import { apiCall, chineseIn, screenshot, signIn, untranslated, useBrowser, verifyCertifications, visibleUiText } from './browser';
 
 const DEMO_PASSWORD = 'fuchan-demo';
 /** The board's figures across products are CNY at reference prices: 5,000 gowns are worth this much. */
@@ -48,10 +48,11 @@ describe('browser client (end to end)', function () {
     return Number(await page.getByTestId(`kpi-${name}`).getAttribute('data-value'));
   }
 
-  async function registerInBrowser(page: Page, url: string, role: 'supplier' | 'buyer', orgName: string, certs: string[]) {
+  async function registerInBrowser(page: Page, url: string, role: 'supplier' | 'buyer', orgName: string, certs: string[]): Promise<string> {
+    const email = uniqueEmail(role);
     await page.goto(`${url}/register`);
     await page.getByTestId(`reg-role-${role}`).check();
-    await page.getByTestId('reg-email').fill(uniqueEmail(role));
+    await page.getByTestId('reg-email').fill(email);
     await page.getByTestId('reg-password').fill('correct horse battery');
     await page.getByTestId('reg-name').fill(`E2E ${role}`);
     await page.getByTestId('reg-org-name').fill(orgName);
@@ -61,6 +62,7 @@ describe('browser client (end to end)', function () {
     await page.getByTestId('register-submit').click();
     await page.getByTestId(`${role}-workspace`).waitFor();
     await page.locator('[data-testid=conn-status][data-state=connected]').waitFor({ timeout: 30_000 });
+    return email;
   }
 
   describe('with the demo scenario loaded', () => {
@@ -89,7 +91,7 @@ describe('browser client (end to end)', function () {
 
       // a supplier registers and posts gowns capacity, adding the capabilities gowns need with one click
       const supplier = await newPage();
-      await registerInBrowser(supplier, s.url, 'supplier', supplierOrg, ['iso-13485', 'gb-19082', 'oeko-tex']);
+      const supplierEmail = await registerInBrowser(supplier, s.url, 'supplier', supplierOrg, ['iso-13485', 'gb-19082', 'oeko-tex']);
       await supplier.getByTestId('offer-category-0').selectOption('protective-gown');
       await supplier.getByTestId('offer-add-needed-0').click();
       expect(await supplier.locator('[data-testid=offer-capabilities] input[value=sewing]').isChecked()).to.equal(true);
@@ -102,6 +104,11 @@ describe('browser client (end to end)', function () {
       const offerCard = supplier.getByTestId('offer-card').first();
       await offerCard.waitFor();
       expect(Number(await offerCard.getByTestId('offer-capacity').getAttribute('data-total'))).to.be.greaterThan(50_000);
+
+      // its certificates are checked: matching counts only verified ones (issue 13)
+      const supplierToken = (await apiCall<AuthResponse>(s.url, 'POST', '/auth/login', '', { email: supplierEmail, password: 'correct horse battery' })).token;
+      const adminToken = (await apiCall<AuthResponse>(s.url, 'POST', '/auth/login', '', { email: 'admin@demo.fuchan.cn', password: DEMO_PASSWORD })).token;
+      await verifyCertifications(s.url, supplierToken, adminToken, ['iso-13485', 'oeko-tex']);
 
       // a buyer registers and asks for gowns only that supplier can certify
       const buyer = await newPage();
@@ -175,7 +182,7 @@ describe('browser client (end to end)', function () {
       // the workspaces fit a phone, forms open
       for (const page of [supplier, board]) {
         await page.setViewportSize(phone);
-        await page.locator('details.form-toggle').evaluateAll((ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+        await page.locator('[data-testid$=form-card] details.form-toggle').evaluateAll((ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
         await page.waitForTimeout(300);
         expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(phone.width);
       }
@@ -226,7 +233,7 @@ describe('browser client (end to end)', function () {
         // a form's validation messages are translated too
         const submit = testid === 'supplier-workspace' ? 'offer-submit' : testid === 'buyer-workspace' ? 'demand-submit' : null;
         if (submit) {
-          await page.locator('details.form-toggle').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+          await page.locator('[data-testid$=form-card] details.form-toggle').evaluate((d) => ((d as HTMLDetailsElement).open = true));
           await page.getByTestId(submit).click();
           await page.locator('.field-error:not([hidden])').first().waitFor();
           expect(await page.locator('.field-error:not([hidden])').first().textContent()).to.match(/[\u3400-\u9fff]/);

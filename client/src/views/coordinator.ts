@@ -11,6 +11,7 @@ import { store, type Topic } from '../store';
 import { statusBadge } from './matches';
 import { toast } from './shell';
 import { transferPanel } from './transfer';
+import { verificationQueue } from './trust';
 import type { Workspace } from './workspace';
 
 type Metric = 'shortageUnits' | 'demandedUnits' | 'supplyUnits';
@@ -57,6 +58,8 @@ export function coordinatorView(live: Live): Workspace {
   const optCard = h('section', { class: 'card opt-card', testid: 'optimize-card' });
   const historyCard = h('section', { class: 'card history-card', testid: 'history-card' });
   const historyHost = h('div', { class: 'chart history-chart', testid: 'history-chart', attrs: { role: 'img' } });
+  const queue = verificationQueue();
+  void queue.load();
   const transfer = transferPanel({ kinds: ['demands', 'offers'], exports: ['matches', 'coverage'], staff: true });
   let history: CoverageHistory | null = null;
   let historyChart: HistoryChart | null = null;
@@ -546,6 +549,7 @@ export function coordinatorView(live: Live): Workspace {
   }
 
   const render = () => {
+    queue.render();
     renderHistory();
     transfer.render();
     renderFilters();
@@ -559,6 +563,7 @@ export function coordinatorView(live: Live): Workspace {
     filterBar,
     kpis,
     optCard,
+    queue.el,
     h('div', { class: 'board-grid' }, feedCard, chartCard, shortageCard, mapCard),
     historyCard,
     transfer.el,
@@ -588,6 +593,7 @@ export function coordinatorView(live: Live): Workspace {
         loadHistorySoon();
       }
       if (topics.has('feed')) renderFeed();
+      if (topics.has('certifications')) queue.render();
     },
     destroy() {
       disposed = true;

@@ -4,6 +4,7 @@ import { h } from '../dom';
 import { errorText } from '../forms';
 import { categoryName, fmtClock, fmtDate, fmtDayTime, fmtDays, fmtFullTime, fmtKm, fmtMoney, fmtPct, fmtRelative, fmtUnits, lang, t, type Key } from '../i18n';
 import { reasonText } from '../reasons';
+import { openSupplierProfile } from './trust';
 import { isPending, store } from '../store';
 
 const partOrder: (keyof ScoreParts)[] = ['capability', 'coverage', 'distance', 'leadTime', 'price', 'reliability'];
@@ -223,6 +224,14 @@ export function matchCard(m: Match, side: Side, redraw: () => void): HTMLElement
         { class: 'match-who' },
         h('span', { class: 'party-label' }, t(side === 'supplier' ? 'match.for' : 'match.from')),
         h('strong', { class: 'party', testid: 'match-party', dataset: { i18nExempt: '' } }, counterparty),
+        // a buyer can open the profile of any supplier proposed to it
+        side === 'buyer'
+          ? h(
+              'button',
+              { type: 'button', class: 'btn btn-link btn-sm', testid: 'open-profile', key: `profile:${m.id}`, onclick: () => void openSupplierProfile(m.supplierOrgId) },
+              t('profile.open'),
+            )
+          : null,
       ),
       h('div', { class: 'match-meta' }, statusBadge(m), scoreChip(m.score)),
     ),

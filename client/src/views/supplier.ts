@@ -24,6 +24,7 @@ import type { Live } from '../live';
 import { toast } from './shell';
 import { postingWorkspace } from './posting';
 import { transferPanel } from './transfer';
+import { certificationsCard } from './trust';
 import { loadMatchesFor, pool, type Workspace } from './workspace';
 
 interface Draft {
@@ -650,9 +651,12 @@ export function supplierView(live: Live): Workspace {
     );
   }
 
+  const certs = certificationsCard();
+  void certs.load();
+
   const ws = postingWorkspace<Offer>(
     {
-      aside: transfer.el,
+      aside: h('div', { class: 'side-col' }, certs.el, transfer.el),
       kind: 'offer',
       role: 'supplier',
       live,
@@ -666,10 +670,18 @@ export function supplierView(live: Live): Workspace {
       renderForm,
       render() {
         transfer.render();
+        certs.render();
         for (const p of panels.values()) void p.draw();
         for (const p of reasonPanels.values()) p.draw();
       },
       onChange(topics) {
+        if (topics.has('certifications')) {
+          certs.render();
+          // a verification lifts the limits for the unverified
+          certs.refreshStatusSoon();
+        }
+        // an offer posted or closed changes how many more the limits allow
+        if (topics.has('offers')) certs.refreshStatusSoon();
         if (topics.has('offers') || topics.has('matches')) {
           ws.renderList();
           refreshChangedLines();
