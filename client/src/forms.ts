@@ -79,6 +79,8 @@ export function errorText(err: unknown): string {
     case 401:
       return t('err.session');
     case 403:
+      // the limits for unverified organizations: say which, and how to lift them
+      if (err.code === 'unverified_limit') return t('err.unverifiedLimit');
       return t('err.forbidden');
     case 404:
       return t('err.notFound');

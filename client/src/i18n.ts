@@ -197,6 +197,11 @@ export function unitName(categoryId: string): string {
   return fmtUnits(2, categoryId).replace(/^\S+\s/, '');
 }
 
+/** An organization's name in the UI language: its Chinese name in the Chinese interface, when it has one. */
+export function orgName(name: string, nameZh?: string | null): string {
+  return current === 'zh' && nameZh ? nameZh : name;
+}
+
 /** A capability's name from the catalog, in the UI language. */
 export function capabilityName(id: string): string {
   return findCapability(id)?.name[current] ?? id;

@@ -230,6 +230,8 @@ describe('browser client (end to end)', function () {
         await page.getByTestId('lang-toggle').click();
         await page.locator('html[lang="zh-CN"]').waitFor();
         expect(await page.getByTestId('workspace-title').textContent()).to.equal(title);
+        // the demo's organizations have Chinese names, shown in the Chinese interface
+        expect(await page.getByTestId('org-name').textContent()).to.match(/[\u3400-\u9fff]/);
         // a form's validation messages are translated too
         const submit = testid === 'supplier-workspace' ? 'offer-submit' : testid === 'buyer-workspace' ? 'demand-submit' : null;
         if (submit) {

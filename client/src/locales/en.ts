@@ -276,6 +276,7 @@ export const en = {
   'profile.lapsed': 'Left unanswered',
   'profile.reliability': 'Reliability',
   'profile.formula': '(on time + half of late + 1) / (delivered + cancelled + unanswered + 2) = ({good} + 1) / ({settled} + 2): a new supplier starts at 50%, and one order moves it only so far.',
+  'err.unverifiedLimit': 'You already keep as many open offers as an unverified organization may. Have a certification verified (see Certifications) or deliver one order to post more.',
   'near.category': 'Does not make this product and cannot convert to it',
   'near.certification': 'Lacks a required certification',
   'near.time': 'Cannot deliver before the deadline',

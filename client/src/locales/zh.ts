@@ -278,6 +278,7 @@ export const zh: Record<Key, string> = {
   'profile.lapsed': '未答复失效',
   'profile.reliability': '可靠度',
   'profile.formula': '（按时 + 延迟的一半 + 1）/（送达 + 取消 + 未答复 + 2）=（{good} + 1）/（{settled} + 2）：新供应方从 50% 起步，一笔订单的影响有限。',
+  'err.unverifiedLimit': '未经核验的机构可保留的未完成产能已达上限。请让一项资质认证通过核验（见“资质认证”），或完成一笔送达订单后再发布。',
   'near.category': '不生产该产品，也无法转产',
   'near.certification': '缺少要求的资质认证',
   'near.time': '无法在截止日期前交付',

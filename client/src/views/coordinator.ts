@@ -5,7 +5,7 @@ import { loadCharts, type CoverageChart, type HistoryChart } from '../charts';
 import { api } from '../api';
 import { h, replace } from '../dom';
 import { errorText } from '../forms';
-import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, fmtCny, fmtMoney, fmtPct, fmtIsoDayShort, type Key } from '../i18n';
+import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, fmtCny, fmtMoney, fmtPct, fmtIsoDayShort, orgName, type Key } from '../i18n';
 import type { Live } from '../live';
 import { store, type Topic } from '../store';
 import { statusBadge } from './matches';
@@ -294,7 +294,7 @@ export function coordinatorView(live: Live): Workspace {
                   { class: 'feed-body' },
                   h('strong', null, fmtUnits(m.units, m.category)),
                   ' ',
-                  h('span', { class: 'orgs', dataset: { i18nExempt: '' } }, `${m.supplierOrgName} → ${m.buyerOrgName}`),
+                  h('span', { class: 'orgs', dataset: { i18nExempt: '' } }, `${orgName(m.supplierOrgName, m.supplierOrgNameZh)} → ${orgName(m.buyerOrgName, m.buyerOrgNameZh)}`),
                 ),
                 h('div', { class: 'feed-where' }, `${provinceName(m.supplierRegion)} → ${provinceName(m.region)}`),
               );

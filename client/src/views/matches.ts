@@ -2,7 +2,7 @@ import type { Match, NearMiss, ScoreParts } from '../../../models/match.schema';
 import { api, ApiError } from '../api';
 import { h } from '../dom';
 import { errorText } from '../forms';
-import { categoryName, fmtClock, fmtDate, fmtDayTime, fmtDays, fmtFullTime, fmtKm, fmtMoney, fmtPct, fmtRelative, fmtUnits, lang, t, type Key } from '../i18n';
+import { categoryName, fmtClock, fmtDate, fmtDayTime, fmtDays, fmtFullTime, fmtKm, fmtMoney, fmtPct, fmtRelative, fmtUnits, lang, orgName, t, type Key } from '../i18n';
 import { reasonText } from '../reasons';
 import { openSupplierProfile } from './trust';
 import { isPending, store } from '../store';
@@ -193,7 +193,7 @@ const ui = {
 
 /** One proposal or order as a party sees it, with its explanation and the actions this party may take. */
 export function matchCard(m: Match, side: Side, redraw: () => void): HTMLElement {
-  const counterparty = side === 'supplier' ? m.buyerOrgName : m.supplierOrgName;
+  const counterparty = side === 'supplier' ? orgName(m.buyerOrgName, m.buyerOrgNameZh) : orgName(m.supplierOrgName, m.supplierOrgNameZh);
   const mine = side === 'buyer' ? m.buyerAcceptedAt : m.supplierAcceptedAt;
   const busy = ui.busy.has(m.id);
   const actions = actionsFor(m, side);
@@ -325,9 +325,9 @@ export function matchList(list: Match[], side: Side, ownerId: string, redraw: ()
 }
 
 /** A buyer sees suppliers anonymously, "Supplier A": that label is UI text; a real name (staff) is data. */
-function supplierLabel(name: string): HTMLElement {
+function supplierLabel(name: string, nameZh?: string): HTMLElement {
   const anon = /^Supplier ([A-Z]+)$/.exec(name);
-  return anon ? h('strong', null, t('near.anonymous', { letter: anon[1] })) : h('strong', { dataset: { i18nExempt: '' } }, name);
+  return anon ? h('strong', null, t('near.anonymous', { letter: anon[1] })) : h('strong', { dataset: { i18nExempt: '' } }, orgName(name, nameZh));
 }
 
 /**
@@ -342,7 +342,7 @@ export function nearMisses(list: NearMiss[], category?: string): HTMLElement {
       h(
         'li',
         { testid: 'near-miss', dataset: { proposed: n.proposedUnits ?? 0 } },
-        supplierLabel(n.supplierOrgName),
+        supplierLabel(n.supplierOrgName, n.supplierOrgNameZh),
         n.proposedUnits ? h('small', { class: 'detail' }, ` · ${t('demand.proposedHere', { units: fmtUnits(n.proposedUnits, category) })}`) : null,
         h(
           'ul',

@@ -1,5 +1,5 @@
 import { h } from '../dom';
-import { lang, setLang, t, type Key } from '../i18n';
+import { lang, orgName, setLang, t, type Key } from '../i18n';
 import { store, type ConnState } from '../store';
 
 const connKey: Record<ConnState, Key> = {
@@ -54,7 +54,7 @@ export function header(opts: { title: string; onSignOut: () => void; connSlot: H
     h(
       'div',
       { class: 'who' },
-      u?.organization ? h('span', { class: 'org', testid: 'org-name', dataset: { i18nExempt: '' } }, u.organization.name) : null,
+      u?.organization ? h('span', { class: 'org', testid: 'org-name', dataset: { i18nExempt: '' } }, orgName(u.organization.name, u.organization.nameZh)) : null,
       u ? h('span', { class: 'role-badge' }, t(`role.${u.role}` as Key)) : null,
     ),
     h(
