@@ -359,6 +359,9 @@ function supplierSideReason(r: Reason, o: OfferView): Reason {
       return { code: r.code, params: {}, message: r.code === 'declined' ? 'a proposal was declined' : 'a proposal lapsed unanswered' };
     case 'covered':
       return r;
+    case 'certification_expired':
+      // the date units are due is the buyer's deadline less transit: not for the supplier
+      return { code: r.code, params: { certifications: p.certifications ?? [], validUntil: p.validUntil ?? null }, message: `${r.message.replace(/, (before|after) the units are due \d{4}-\d{2}-\d{2}/g, '')}: not valid when buyers need the units` };
     default:
       // category and certification reasons are about the offer itself
       return { code: r.code, params: { ...p }, message: r.message };

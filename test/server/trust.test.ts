@@ -251,7 +251,7 @@ describe('trust: matching counts only verified certifications', () => {
 
       // a second supplier whose certificate runs out before the units would be due: a near miss saying so
       const soon = await register(s.url, 'supplier', { name: 'Expiring Soon Co' });
-      await request(s.url).post('/api/offers').set(bearer(soon)).send(maskOffer()).expect(201);
+      const soonOffer = (await request(s.url).post('/api/offers').set(bearer(soon)).send(maskOffer()).expect(201)).body;
       await verifyAll(s.url, soon, coord, MASK_CERTS, at(10));
       const d2 = (await request(s.url).post('/api/demands').set(bearer(buyer)).send(maskDemand({ quantity: 700_000, deadline: at(30) })).expect(201)).body;
       const m2 = await request(s.url).get(`/api/demands/${d2.id}/matches`).set(bearer(admin)).expect(200);
@@ -259,6 +259,11 @@ describe('trust: matching counts only verified certifications', () => {
       const miss = m2.body.nearMisses.find((n: { supplierOrgName: string }) => n.supplierOrgName === 'Expiring Soon Co');
       expect(miss.reasons.map((r: { code: string }) => r.code)).to.include('certification_expired');
       expect(miss.reasons[0].message).to.include(`expires ${at(10).slice(0, 10)}, before the units are due`);
+      // the supplier learns it too, without the buyer's dates
+      const own = (await request(s.url).get(`/api/offers/${soonOffer.id}/reasons`).set(bearer(soon)).expect(200)).body;
+      const expiredForSupplier = own.reasons.find((r: { code: string }) => r.code === 'certification_expired');
+      expect(expiredForSupplier.params).to.deep.equal({ certifications: MASK_CERTS, validUntil: at(10) });
+      expect(expiredForSupplier.message).to.match(/expires .*: not valid when buyers need the units/).and.not.match(/due \d{4}/);
 
       // the first supplier's certificates expire (injected clock): the sweep announces it, proposals that need them go
       clock.now = T0 + 301 * DAY;
