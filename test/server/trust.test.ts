@@ -88,6 +88,23 @@ describe('trust: certifications with evidence', () => {
     expect(Buffer.compare(file.body as Buffer, PDF)).to.equal(0);
   });
 
+  it('when the evidence is a PNG or a JPEG scan, then it is accepted with the type its content has, whatever it is called; a second file or another field name is refused', async () => {
+    const s = await register(t.app, 'supplier');
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex'), Buffer.alloc(64)]);
+    const jpeg = Buffer.concat([Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex'), Buffer.alloc(64), Buffer.from('ffd9', 'hex')]);
+    const a = await upload(t.app, s, 'iso-9001', png, 'scan.jpg', details());
+    expect(a.status, JSON.stringify(a.body)).to.equal(201);
+    expect(a.body.evidence).to.include({ contentType: 'image/png', filename: 'scan.png' });
+    const b = await upload(t.app, s, 'iso-13485', jpeg, 'photo', details());
+    expect(b.status, JSON.stringify(b.body)).to.equal(201);
+    expect(b.body.evidence).to.include({ contentType: 'image/jpeg', filename: 'photo.jpg' });
+    const two = await request(t.app).post('/api/certifications/mine/iso-9001/evidence').set(bearer(s)).attach('file', PDF, 'a.pdf').attach('file', PDF, 'b.pdf');
+    expect(two.status).to.equal(400);
+    expect(two.body.error.message).to.match(/one file in the multipart field "file"/);
+    const other = await request(t.app).post('/api/certifications/mine/iso-9001/evidence').set(bearer(s)).attach('scan', PDF, 'a.pdf');
+    expect(other.status).to.equal(400);
+  });
+
   it('when the file is an executable renamed .pdf, then 415 says it is not a PDF, PNG or JPEG and nothing is submitted', async () => {
     const s = await register(t.app, 'supplier');
     const res = await upload(t.app, s, 'yy-0469', EXE, 'certificate.pdf', details());
