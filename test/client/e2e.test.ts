@@ -122,6 +122,14 @@ describe('browser client (end to end)', function () {
       await buyer.getByTestId('demand-submit').click();
       const demandCard = buyer.getByTestId('demand-card').first();
       await demandCard.waitFor();
+      // the default deadline, 14 days ahead, is the whole of that day in the buyer's time zone, and says so
+      expect(await demandCard.getByTestId('demand-deadline-text').textContent()).to.match(/\(in 14 days\)$/);
+      const endOfDay = await buyer.evaluate(async () => {
+        const list = (await (await fetch('/api/demands')).json()) as { items: { deadline: string }[] };
+        const d = new Date(list.items[0].deadline);
+        return [d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()];
+      });
+      expect(endOfDay).to.deep.equal([23, 59, 59, 999]);
 
       // Assert: the proposal reaches the board's feed and its coverage, with no reload
       const feedItem = board.getByTestId('feed-item').filter({ hasText: supplierOrg }).filter({ hasText: buyerOrg }).first();

@@ -11,7 +11,7 @@ import { store, type Topic } from '../store';
 import { statusBadge } from './matches';
 import { toast } from './shell';
 import { transferPanel } from './transfer';
-import { verificationQueue } from './trust';
+import { openSupplierProfile, verificationQueue } from './trust';
 import type { Workspace } from './workspace';
 
 type Metric = 'shortageUnits' | 'demandedUnits' | 'supplyUnits';
@@ -296,7 +296,12 @@ export function coordinatorView(live: Live): Workspace {
                   ' ',
                   h('span', { class: 'orgs', dataset: { i18nExempt: '' } }, `${orgName(m.supplierOrgName, m.supplierOrgNameZh)} → ${orgName(m.buyerOrgName, m.buyerOrgNameZh)}`),
                 ),
-                h('div', { class: 'feed-where' }, `${provinceName(m.supplierRegion)} → ${provinceName(m.region)}`),
+                h(
+                  'div',
+                  { class: 'feed-where' },
+                  `${provinceName(m.supplierRegion)} → ${provinceName(m.region)} `,
+                  h('button', { type: 'button', class: 'btn btn-link btn-sm', testid: 'open-profile', key: `feed-profile:${e.seq}`, onclick: () => void openSupplierProfile(m.supplierOrgId) }, t('profile.open')),
+                ),
               );
             }),
           ),
