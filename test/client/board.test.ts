@@ -8,7 +8,7 @@ import type { Coverage } from '../../models/metrics.schema';
 import type { Running } from '../../server/index';
 import { startTestServer, uniqueEmail } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
-import { apiCall, artifactsDir, screenshot, signIn, TINY_PDF, untranslated, useBrowser } from './browser';
+import { apiCall, artifactsDir, screenshot, signIn, submitEvidence, TINY_PDF, untranslated, useBrowser } from './browser';
 
 const DEMO_PASSWORD = 'fuchan-demo';
 const PASSWORD = 'correct horse battery';
@@ -52,6 +52,19 @@ describe('browser client: the board, the first page, mobile and late live events
     });
     page.on('pageerror', (e) => errors.push(e.message));
     return { page, errors };
+  }
+
+  /** Elements of the workspace that reach beyond the left or right edge of the viewport. */
+  async function overEdge(page: Page): Promise<string[]> {
+    return page.evaluate(`(() => {
+      const w = window.innerWidth;
+      const over = [];
+      for (const el of document.querySelectorAll('#main *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && (r.right > w + 0.5 || r.left < -0.5)) over.push(el.tagName + '.' + el.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+      }
+      return over.slice(0, 10);
+    })()`);
   }
 
   async function register(role: 'supplier' | 'buyer', name: string, certifications = ['iso-13485', 'gb-19082']) {
@@ -151,6 +164,19 @@ describe('browser client: the board, the first page, mobile and late live events
     expect(Math.min(...layout.tiles.map((t) => t.w)), 'province tile width').to.be.at.least(80);
     expect(Math.min(...layout.tiles.map((t) => t.h)), 'province tile height').to.be.at.least(44);
     expect(layout.tiles.filter((t) => t.cut), 'province names cut off').to.deep.equal([]);
+
+    // the supplier's and the buyer's workspaces on a phone, every card open
+    for (const who of ['supplier', 'buyer']) {
+      const { page: p } = await newPage(phone);
+      await signIn(p, s.url, `${who}@demo.fuchan.cn`, DEMO_PASSWORD);
+      await p.getByTestId(`${who}-workspace`).waitFor();
+      await p.waitForLoadState('networkidle');
+      await p.locator('details').evaluateAll((ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+      await p.waitForTimeout(300);
+      expect(await overEdge(p), `${who} workspace at 390 px`).to.deep.equal([]);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(phone.width);
+      await screenshot(p, `${who}-390.png`);
+    }
 
     // a long form inside its card: the submit button is in sight without scrolling the form's boxes
     const { page: sup } = await newPage({ width: 1440, height: 800 });
@@ -367,6 +393,18 @@ describe('browser client: the board, the first page, mobile and late live events
     await page.locator('[data-testid=cert-item][data-certification=yy-0469][data-state=verified] [data-testid=cert-badge][data-state=verified]').waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('verified-count').getAttribute('data-n')).to.equal('1');
     await page.getByTestId('trust-limits').waitFor({ state: 'detached', timeout: 20_000 });
+    // a second certificate is rejected with a reason: the supplier reads it, live
+    const iso = await submitEvidence(s.url, sup.token, 'iso-13485');
+    const queuedIso = board.locator(`[data-testid=queue-item][data-id="${iso.id}"]`);
+    await queuedIso.waitFor({ timeout: 20_000 });
+    await queuedIso.getByTestId('queue-reject').click();
+    await board.getByTestId('queue-error').waitFor();
+    await queuedIso.getByTestId('queue-reason').fill('The certificate number does not match the scan');
+    await queuedIso.getByTestId('queue-reject').click();
+    await queuedIso.waitFor({ state: 'detached' });
+    const rejected = page.locator('[data-testid=cert-item][data-certification=iso-13485][data-state=rejected]');
+    await rejected.waitFor({ timeout: 20_000 });
+    expect(await rejected.getByTestId('cert-rejection').textContent()).to.equal('Rejected: The certificate number does not match the scan');
     await page.getByTestId('certifications').screenshot({ path: `${artifactsDir}/certifications.png` });
   });
 
