@@ -35,6 +35,7 @@ export interface MatchDoc {
   category: string;
   region: string;
   supplierRegion: string;
+  deliveryRegion?: string;
   priority: string;
   units: number;
   score: number;
@@ -64,6 +65,7 @@ const matchSchema = new Schema<MatchDoc>(
     supplierOrgName: { type: String, required: true },
     buyerOrgNameZh: { type: String },
     supplierOrgNameZh: { type: String },
+    deliveryRegion: { type: String },
     category: { type: String, required: true },
     region: { type: String, required: true },
     supplierRegion: { type: String, required: true },

@@ -79,6 +79,7 @@ export function toMatchDto(m: MatchDoc): Match {
     category: m.category,
     region: m.region,
     supplierRegion: m.supplierRegion,
+    ...(m.deliveryRegion ? { deliveryRegion: m.deliveryRegion } : {}),
     priority: m.priority,
     units: m.units,
     score: m.score,

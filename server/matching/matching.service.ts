@@ -1,3 +1,4 @@
+import { provinceAt } from '../../models/provinces';
 import type { Demand } from '../../models/demand.schema';
 import {
   matchTransitions,
@@ -32,14 +33,15 @@ export function emitOffer(tx: Tx, o: Offer) {
 }
 
 export function emitDemand(tx: Tx, d: Demand) {
-  tx.emit('demand:updated', { demand: tx.state.demandDto(d) }, { orgIds: [d.organizationId], region: d.region, categories: [d.category] });
+  // coordinators' region filters follow where the goods go, like the coverage
+  tx.emit('demand:updated', { demand: tx.state.demandDto(d) }, { orgIds: [d.organizationId], region: provinceAt(d.deliveryLocation).id, categories: [d.category] });
 }
 
 /** Logs a match's new state with the one transition that led to it (the log keeps deltas, not histories). */
 function emitMatch(tx: Tx, kind: 'match:proposed' | 'match:updated', m: Match, transition: Match['history'][number]) {
   const { history, ...rest } = m;
   void history;
-  tx.emit(kind, { match: rest, transition }, { orgIds: [m.buyerOrgId, m.supplierOrgId], region: m.region, categories: [m.category] });
+  tx.emit(kind, { match: rest, transition }, { orgIds: [m.buyerOrgId, m.supplierOrgId], region: m.deliveryRegion ?? m.region, categories: [m.category] });
 }
 
 function transition(tx: Tx, status: MatchStatus, actor: Actor, note?: string): Match['history'][number] {
@@ -70,6 +72,7 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
     supplierOrgNameZh: p.offer.orgNameZh ?? p.offer.orgName,
     category: p.demand.category,
     region: p.demand.region,
+    deliveryRegion: provinceAt(p.demand.deliveryLocation).id,
     supplierRegion: p.offer.region,
     priority: p.demand.priority,
     units: p.units,

@@ -37,6 +37,16 @@ describe('honest coverage numbers', () => {
     const tibet = await request(t.app).get('/api/metrics/coverage?region=Tibet').set(bearer(coord)).expect(200);
     expect(tibet.body.rows).to.have.length(1);
     expect((await request(t.app).get('/api/metrics/coverage?region=Shandong').set(bearer(coord))).body.rows).to.have.length(0);
+
+    // a match to Lhasa says so, and coordinators filtering by region get its events under Tibet
+    await post(supplier, 'offers', offerInput());
+    const gowns = await post(buyer, 'demands', demandInput({ quantity: 2000, deliveryLocation: LHASA, deadline: daysFromNow(25) }));
+    const [m] = (await request(t.app).get(`/api/demands/${gowns.id}/matches`).set(bearer(buyer))).body.items;
+    expect(m).to.include({ region: 'Shandong', deliveryRegion: 'Tibet' });
+    const { events } = await t.services.ledger.since(0, 10_000);
+    const scoped = events.filter((e) => (e.type === 'demand:updated' && (e.data.demand as { id: string }).id === gowns.id) || (e.type === 'match:proposed' && (e.data.match as { id: string }).id === m.id));
+    expect(scoped.length).to.be.at.least(2);
+    for (const e of scoped) expect(e.region, e.type).to.equal('Tibet');
   });
 
   it('when products in different units are demanded, then totals come per product and across products only as shares and CNY', async () => {
