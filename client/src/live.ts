@@ -169,7 +169,9 @@ export class Live {
       return;
     }
     this.applyIfNew(event);
-    if (event.payload.seq > this.floor) this.fetchGapSoon();
+    // contiguous seqs settle by themselves (a coordinator without a filter sees every one): only a gap is asked for
+    while (this.seen.has(this.floor + 1)) this.floor += 1;
+    if (this.maxSeq > this.floor) this.fetchGapSoon();
   }
 
   private applyIfNew(event: LoggedEvent) {
