@@ -317,6 +317,19 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
       return { key: o.key, role: o.role, token: r.body.token as string, orgId: r.body.user.organization.id as string };
     });
     const byKey = new Map(registered.map((r) => [r.key, r]));
+    // suppliers' certificates verified, as a coordinator would after checking the evidence (regulated goods are
+    // proposed only from verified certifications); in the modes with service processes they stay claims
+    if (target.services) {
+      const now = target.services.ledger.now();
+      for (const o of orgs) {
+        if (o.role !== 'supplier') continue;
+        for (const c of o.certifications) {
+          await target.services.trust.record(byKey.get(o.key)!.orgId, c, {
+            decision: 'verified', certificateNumber: `BENCH-${c}`, issuer: 'bench', validFrom: new Date(now - 86_400_000).toISOString(), validUntil: new Date(now + 365 * 86_400_000).toISOString(),
+          });
+        }
+      }
+    }
     let offersOk = 0;
     await pool(scenario.offers, 8, async (o) => {
       const { orgKey, ...body } = o;

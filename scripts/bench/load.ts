@@ -452,6 +452,16 @@ async function arrange(running: Running): Promise<World> {
   for (let i = 0; i < SUPPLIERS; i++) suppliers.push(await api<Session>(running.url, 'POST', '/api/auth/register', org(i, 'supplier')));
   const buyers: Session[] = [];
   for (let i = 0; i < BUYERS; i++) buyers.push(await api<Session>(running.url, 'POST', '/api/auth/register', org(i, 'buyer')));
+  // their certificates verified, as a coordinator would after checking the evidence (regulated goods are
+  // proposed only from verified certifications)
+  const now = running.services.ledger.now();
+  for (const s of suppliers) {
+    for (const c of ['iso-13485', 'gb-19082']) {
+      await running.services.trust.record(s.user.organization.id, c, {
+        decision: 'verified', certificateNumber: `BENCH-${c}`, issuer: 'bench', validFrom: new Date(now - 86_400_000).toISOString(), validUntil: new Date(now + 365 * 86_400_000).toISOString(),
+      });
+    }
+  }
   // two offers each: a small one that runs out during the run and a large one, so proposals and
   // confirmations concentrate on a few offer documents and some of them fill up
   for (const [i, s] of suppliers.entries()) {

@@ -117,6 +117,7 @@ function run(size: number, every: number) {
       }
     }
     latencies.push(performance.now() - t0);
+    if ((k + 1) % 500 === 0) process.stderr.write(`  ${size}: ${k + 1} / ${stream.length} events\n`);
     {
       // first-come greedy: the same planner, without priority re-planning
       const tx = greedy.tx();
