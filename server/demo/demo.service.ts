@@ -8,8 +8,7 @@ import { clearDatabase } from '../db/database';
 import type { Ledger } from '../ledger/ledger';
 import type { Match, MatchPatch } from '../../models/match.schema';
 import type { AuthContext } from '../auth/auth.service';
-import { emitDemand, emitOffer, matchDemand, MatchingService, propose } from '../matching/matching.service';
-import { planForDemand } from '../matching/planner';
+import { emitDemand, emitOffer, matchDemand, MatchingService } from '../matching/matching.service';
 import { newDemand, newOffer } from '../postings/postings.service';
 import { storeEvidence } from '../trust/evidence';
 import { recordStep } from '../trust/trust.service';
@@ -201,15 +200,6 @@ export async function loadDemo(deps: { auth: AuthService; ledger: Ledger }, opts
   // elsewhere on the board: a few of each
   const others = () => byScore([...state.pendingMatches()].filter((m) => m.status === 'proposed' && m.supplierOrgId !== supplierOrg && m.buyerOrgId !== buyerOrg));
   await run(others, ['delivered', 'delivered', 'delivered', 'shipped', 'shipped', 'in_production', 'in_production', 'in_production', 'confirmed', 'confirmed', 'confirmed', 'confirmed']);
-
-  // confirmations re-plan the part of the market they touch and may leave a demand without a proposal although
-  // capacity is free for it: one pass of the incremental planner proposes for those (most urgent first)
-  await deps.ledger.submit((tx) => {
-    const open = [...tx.state.demands.values()]
-      .filter((d) => d.status === 'open' && tx.state.pendingForDemand(d.id).length === 0)
-      .sort((a, b) => priorityWeight[b.priority] - priorityWeight[a.priority] || a.deadline.localeCompare(b.deadline) || a.id.localeCompare(b.id));
-    for (const d of open) planForDemand(tx.state, d.id, tx.now, (p) => propose(tx, p, 'incremental'));
-  });
 
   return { organizations: orgDocs.length + 1, offers: scenario.offers.length, demands: scenario.demands.length, proposals, lifecycle, logins };
 }

@@ -96,8 +96,8 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
 /** Above this many open postings in the part of the market a change touches, matching stays incremental. */
 export const REPLAN_MAX_POSTINGS = 6000;
 
-/** The categories already re-solved in a command: one command re-solves each part of the market once. */
-const solvedIn = new WeakMap<Tx, Set<string>>();
+/** Per command, each category's state revision when its part of the market was last solved (and filled). */
+const solvedIn = new WeakMap<Tx, Map<string, number>>();
 
 /**
  * Proposes matches for a demand that is new, changed or has units free again: the part of the market it is
@@ -108,43 +108,54 @@ const solvedIn = new WeakMap<Tx, Set<string>>();
  */
 export function matchDemand(tx: Tx, demandId: string, source: Match['source'] = 'incremental'): number {
   const d = tx.state.demands.get(demandId);
-  let made = d ? replan(tx, [d.category], source) : 0;
-  if (made < 0) {
-    // too large to re-solve per change: the incremental planner with priority pre-emption
-    made = planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
-    const bumped = preempt(tx, demandId, source);
-    made += bumped.made;
-    for (const id of bumped.demands) made += matchDemand(tx, id, source);
-    return made;
-  }
-  return made + planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
+  const made = d ? replan(tx, [d.category], source, { demands: [demandId] }) : -1;
+  if (made >= 0) return made;
+  // too large to re-solve per change: the incremental planner with priority pre-emption
+  let n = planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
+  const bumped = preempt(tx, demandId, source);
+  n += bumped.made;
+  for (const id of bumped.demands) n += matchDemand(tx, id, source);
+  return n;
 }
 
 export function matchOffer(tx: Tx, offerId: string) {
   const o = tx.state.offers.get(offerId);
   const categories = new Set([...(o?.products.map((p) => p.category) ?? []), ...tx.state.categoriesOf(offerId)]);
-  const made = replan(tx, categories, 'incremental');
-  return Math.max(0, made) + planForOffer(tx.state, offerId, tx.now, (p) => propose(tx, p, 'incremental'));
+  const made = replan(tx, categories, 'incremental', { offers: [offerId] });
+  return made >= 0 ? made : planForOffer(tx.state, offerId, tx.now, (p) => propose(tx, p, 'incremental'));
 }
 
 /**
- * Re-solves the part of the market around `categories` and moves the unaccepted proposals in it to the
- * optimum (a standing proposal wins a tie, so equal allocations do not churn). Returns the proposals made,
- * or -1 when the part is too large to re-solve per change.
+ * Re-solves the part of the market around `categories` (unless nothing changed in it since this command last
+ * did) and moves the unaccepted proposals in it to the optimum; a standing proposal wins a tie, so equal
+ * allocations do not churn. Then what the optimum left open is planned incrementally for the postings it
+ * touched and for `fill`: the network counts a converted line in its own units and drops flows under a minimum
+ * order, so a demand can end with less than a line could still give it. Returns the proposals made, or -1
+ * when the part is too large to re-solve per change.
  */
-export function replan(tx: Tx, categories: Iterable<string>, source: Match['source']): number {
+export function replan(tx: Tx, categories: Iterable<string>, source: Match['source'], fill: { demands?: string[]; offers?: string[] } = {}): number {
   const s = tx.state;
   let done = solvedIn.get(tx);
-  if (!done) solvedIn.set(tx, (done = new Set()));
-  const todo = [...categories].filter((c) => !done.has(c));
-  if (!todo.length) return 0;
-  const scope = s.component(todo, tx.now);
-  for (const c of scope.categories) done.add(c);
-  if (scope.offers.length + scope.demands.length > REPLAN_MAX_POSTINGS) {
-    for (const c of scope.categories) done.delete(c);
-    return -1;
+  if (!done) solvedIn.set(tx, (done = new Map()));
+  const cats = [...categories];
+  const touched = new Set(fill.demands ?? []);
+  let made = 0;
+  let solved: Iterable<string> = cats;
+  if (cats.some((c) => done.get(c) !== s.revision)) {
+    const scope = s.component(cats, tx.now);
+    if (scope.offers.length + scope.demands.length > REPLAN_MAX_POSTINGS) return -1;
+    solved = scope.categories;
+    if (scope.demands.length && scope.offers.length) made += solve(tx, scope, source, touched);
   }
-  if (!scope.demands.length || !scope.offers.length) return 0;
+  for (const id of touched) made += planForDemand(s, id, tx.now, (p) => propose(tx, p, source));
+  for (const id of fill.offers ?? []) made += planForOffer(s, id, tx.now, (p) => propose(tx, p, source));
+  for (const c of solved) done.set(c, s.revision);
+  return made;
+}
+
+/** One re-solve of a part of the market: withdraws what moves (with the reason) and proposes the optimum. */
+function solve(tx: Tx, scope: ReturnType<Tx['state']['component']>, source: Match['source'], touched: Set<string>): number {
+  const s = tx.state;
   const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true });
   if (!g.replaced.length && !g.plans.length) return 0;
   // who takes the units of a proposal that goes: a more urgent demand on the same line, or a better allocation
@@ -160,9 +171,11 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
     const taker = takers.get(`${m.offerId}#${lineOf(s, m).line}`) ?? 0;
     const mine = priorityWeight[m.priority as keyof typeof priorityWeight];
     close(tx, m, 'withdrawn', taker > mine ? `a more urgent demand (${urgentBy.get(taker)}) took these units` : 're-planned: these units serve the demands better elsewhere (most urgent first, then cheapest)');
+    touched.add(m.demandId);
   }
   let made = 0;
   for (const p of g.plans) {
+    touched.add(p.demand.id);
     const o = s.offerView(p.offer.id, tx.now);
     const d = s.demandView(p.demand.id, tx.now);
     if (!o || !d || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
