@@ -19,6 +19,9 @@ import { LedgerState } from '../../server/ledger/state';
 import { emitDemand, emitOffer, matchDemand, matchOffer, optimizeStep, propose } from '../../server/matching/matching.service';
 import { planForDemand, planForOffer, planGlobal } from '../../server/matching/planner';
 import { newDemand, newOffer } from '../../server/postings/postings.service';
+import { recordStep } from '../../server/trust/trust.service';
+
+const DAY = 86_400_000;
 
 function arg(name: string, fallback: string) {
   const i = process.argv.indexOf(`--${name}`);
@@ -86,7 +89,12 @@ function run(size: number, every: number) {
   const greedy = machine(now);
   for (const m of [live, greedy]) {
     scenario.organizations.forEach((o) => {
-      m.state.orgs.set(o.key, { id: o.key, name: o.name, kind: o.role, region: o.region, location: o.location, certifications: o.certifications, stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 });
+      m.state.orgs.set(o.key, { id: o.key, name: o.name, kind: o.role, region: o.region, location: o.location, certifications: o.certifications, stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
+      // every certificate verified, as a coordinator would after checking the evidence
+      const tx = m.tx();
+      for (const c of o.role === 'supplier' ? o.certifications : []) {
+        recordStep(tx, m.state.orgs.get(o.key)!, c, { decision: 'verified', certificateNumber: `BENCH-${c}`, issuer: 'bench', validFrom: new Date(now - DAY).toISOString(), validUntil: new Date(now + 365 * DAY).toISOString() });
+      }
     });
   }
   // the stream: offers and demands interleaved in the scenario's order

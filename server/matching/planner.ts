@@ -7,6 +7,7 @@ import { solveAllocation, type AllocationInstance } from './allocation';
 import { daysBy, maxAddableUnits, overflow, type Commitment, type LineWindow } from './capacity';
 import { DAY_MS, evaluate, routeFor, scoreOf, servableCategories, unitCost, type Eligibility, type Reason, type ReasonParams } from './eligibility';
 import type { DemandView, OfferView } from './types';
+import { shareCapLeft } from '../trust/records';
 
 type Eligible = Extract<Eligibility, { eligible: true }>;
 
@@ -496,7 +497,10 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       evaluations.set(`${supply}:${d.id}`, { o: c.o, d, e: c.e });
       // a standing proposal is preferred by a tenth of a cent a unit, so equal allocations do not churn
       const stay = scope?.preferStanding && unaccepted.has(`${c.o.id}:${d.id}`) ? 0.001 : 0;
-      instance.arcs.push({ supply, demand: d.id, cost: c.cost - stay, limit: c.e.deliverableUnits, due });
+      // an organization under the limits for the unverified holds only a share of a critical demand (server/trust)
+      const standing = unaccepted.get(`${c.o.id}:${d.id}`)?.units ?? 0;
+      const cap = d.priority === 'critical' ? shareCapLeft(state, c.o.orgId, d, now) + standing : Infinity;
+      instance.arcs.push({ supply, demand: d.id, cost: c.cost - stay, limit: Math.min(c.e.deliverableUnits, cap), due });
     }
   }
   const result = solveAllocation(instance);
