@@ -287,7 +287,7 @@ export function coordinatorView(live: Live): Workspace {
               const m = e.match;
               return h(
                 'li',
-                { class: `feed-item status-${m.status}`, testid: 'feed-item', dataset: { matchId: m.id, status: m.status, seq: e.seq, category: m.category, region: m.region } },
+                { class: `feed-item status-${m.status}`, testid: 'feed-item', dataset: { matchId: m.id, status: m.status, seq: e.seq, category: m.category, region: m.deliveryRegion ?? m.region } },
                 h('div', { class: 'feed-top' }, h('time', { dateTime: e.at }, fmtTime(e.at)), statusBadge(m), h('span', { class: 'feed-cat' }, categoryName(m.category))),
                 h(
                   'div',
@@ -299,7 +299,7 @@ export function coordinatorView(live: Live): Workspace {
                 h(
                   'div',
                   { class: 'feed-where' },
-                  `${provinceName(m.supplierRegion)} → ${provinceName(m.region)} `,
+                  `${provinceName(m.supplierRegion)} → ${provinceName(m.deliveryRegion ?? m.region)} `,
                   h('button', { type: 'button', class: 'btn btn-link btn-sm', testid: 'open-profile', key: `feed-profile:${e.seq}`, onclick: () => void openSupplierProfile(m.supplierOrgId) }, t('profile.open')),
                 ),
               );
