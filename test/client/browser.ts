@@ -77,7 +77,8 @@ export async function signIn(page: Page, url: string, email: string, password: s
   await page.getByTestId('login-email').fill(email);
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
-  await page.locator('[data-testid=conn-status][data-state=connected]').waitFor({ timeout: 30_000 });
+  // the first resync replays the demo's log: on a machine busy with other work that can take a while
+  await page.locator('[data-testid=conn-status][data-state=connected]').waitFor({ timeout: 60_000 });
 }
 
 const latinWord = /[A-Za-z]{2,}/g;
