@@ -330,6 +330,7 @@ export const en = {
   'note.demandChanged': 'the demand changed; please review the new terms',
   'note.offerNoUnits': 'the offer has no units left for it',
   'note.demandCovered': 'the demand is covered',
+  'note.replanned': 're-planned: these units serve the demands better elsewhere (most urgent first, then cheapest)',
   'note.globalAllocation': 'replaced by the global allocation',
   'note.deadlinePassed': 'the deadline passed',
   'note.offerExpired': 'the offer expired',

@@ -332,6 +332,7 @@ export const zh: Record<Key, string> = {
   'note.demandChanged': '需求信息已变更，请查看新的条件',
   'note.offerNoUnits': '该产能已无剩余数量',
   'note.demandCovered': '该需求已满足',
+  'note.replanned': '已重新调配：这批产能在别处更能满足需求（先紧急，后低价）',
   'note.globalAllocation': '已被全局调配方案替代',
   'note.deadlinePassed': '已过需求截止日期',
   'note.offerExpired': '该产能已过期',

@@ -74,6 +74,7 @@ const knownNotes: [RegExp, Key, (m: RegExpMatchArray) => Record<string, string>]
   [/^the offer has no units left for it$/, 'note.offerNoUnits', () => ({})],
   [/^the demand is covered$/, 'note.demandCovered', () => ({})],
   [/^replaced by the global allocation$/, 'note.globalAllocation', () => ({})],
+  [/^re-planned: these units serve the demands better elsewhere \(most urgent first, then cheapest\)$/, 'note.replanned', () => ({})],
   [/^the deadline passed$/, 'note.deadlinePassed', () => ({})],
   [/^the offer expired$/, 'note.offerExpired', () => ({})],
   [/^the offer was withdrawn$/, 'note.offerWithdrawn', () => ({})],
