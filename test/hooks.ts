@@ -28,7 +28,9 @@ export const mochaHooks = {
     process.env.FUCHAN_TEST_DB_URI = testDb.uri;
     await connectDatabase(testDb.uri, { timeoutMs: 5000 });
   },
-  async beforeEach() {
+  async beforeEach(this: Mocha.Context) {
+    // a demo's projections can take longer than a test's default timeout to land on a loaded machine
+    this.timeout(180_000);
     // projections of the previous test's services land before the collections are emptied, not after
     await settleAll();
     if (mongoose.connection.readyState === 1) await clearDatabase();

@@ -31,7 +31,9 @@ describe('the README', function () {
     expect(run.status, `${run.stdout}\n${run.stderr}`).to.equal(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).to.include.members(['accepted_by_buyer', 'confirmed', 'in_production', 'shipped', 'delivered']);
-    expect(run.stdout).to.match(/allocated \d+ units/);
-    expect(JSON.parse(lines.find((l) => l.startsWith('{"demandedUnits"'))!).deliveredUnits).to.be.at.least(6000);
+    expect(run.stdout).to.match(/^\d+ proposals made, \d+ replaced, \d+ kept$/m);
+    const gowns = lines.find((l) => l.startsWith('protective-gown: '))!;
+    expect(gowns, run.stdout).to.match(/^protective-gown: \d+ \(piece\) demanded, \d+ confirmed, (\d+) delivered, \d+ short$/);
+    expect(Number(/(\d+) delivered/.exec(gowns)![1])).to.be.at.least(6000);
   });
 });
