@@ -149,7 +149,8 @@ export const OfferReasonsSchema = z.object({
   candidateDemands: z.number().describe('open demands in its categories it has no proposal for'),
   reasons: z.array(ReasonSchema.extend({
     demands: z.number().describe('demands the reason applies to'),
-    units: z.number().describe('units those demands still need'),
+    units: z.number().nullable().describe('units those demands still need, when they are all of one product; null when of several (never added across products)'),
+    unitsByCategory: z.array(z.object({ category: z.string(), units: z.number() })).describe('(extension) units those demands still need, per product (catalog category id), largest first'),
   })),
 });
 export type OfferReasons = z.infer<typeof OfferReasonsSchema>;

@@ -53,8 +53,8 @@ export function reasonText(r: ReasonDto, side: ReasonSide, category?: string): s
         const late = num(p.afterDeadline) ?? 0;
         const window = num(p.windowEnds) ?? 0;
         const parts: string[] = [];
-        if (late) parts.push(t('rs.s.timeLate', { n: fmtInt(late) }));
-        if (window) parts.push(t('rs.s.timeWindow', { n: fmtInt(window) }));
+        if (late) parts.push(t(late === 1 ? 'rs.s.timeLate.one' : 'rs.s.timeLate', { n: fmtInt(late) }));
+        if (window) parts.push(t(window === 1 ? 'rs.s.timeWindow.one' : 'rs.s.timeWindow', { n: fmtInt(window) }));
         return parts.length ? parts.join(lang() === 'zh' ? '；' : '; ') : t('rs.time');
       }
       if (p.kind === 'window_ends' && str(p.availableTo)) return t('rs.timeWindow', { date: fmtDate(str(p.availableTo)!) });
@@ -73,9 +73,12 @@ export function reasonText(r: ReasonDto, side: ReasonSide, category?: string): s
       const parts: string[] = [];
       const urgent = num(p.moreUrgentUnits) ?? 0;
       const others = num(p.sameOrLessUrgentUnits) ?? 0;
+      // units proposed to the demand itself, and those already confirmed for it (servers before it said only the former)
       const here = num(p.proposedHereUnits) ?? 0;
+      const confirmedHere = num(p.confirmedHereUnits) ?? 0;
       if (urgent) parts.push(t('rs.heldUrgent', { n: units(urgent) }));
       if (others) parts.push(t('rs.heldOthers', { n: units(others) }));
+      if (confirmedHere) parts.push(t('rs.confirmedHere', { n: units(confirmedHere) }));
       if (here) parts.push(t('rs.heldHere', { n: units(here) }));
       const due = str(p.dueAt);
       const head = side === 'supplier' ? t('rs.s.capacity') : due ? t('rs.capacityBy', { date: fmtDate(due) }) : t('rs.capacity');
@@ -99,4 +102,18 @@ export function reasonText(r: ReasonDto, side: ReasonSide, category?: string): s
     default:
       return t('rs.other');
   }
+}
+
+/**
+ * What a supplier-side reason applies to: "2 demands, 234,000 pairs of goggles · 135,000 face shields still
+ * needed". Units are given per product in the catalog's unit, never added across products, and "0 … still
+ * needed" (demands already covered) is not said.
+ */
+export function appliesText(r: { demands: number; unitsByCategory?: { category: string; units: number }[]; units?: number | null }, category?: string): string {
+  const n = r.demands;
+  const byCategory = r.unitsByCategory ?? (typeof r.units === 'number' && category ? [{ category, units: r.units }] : []);
+  const needed = byCategory.filter((u) => u.units > 0);
+  if (!needed.length) return t(n === 1 ? 'rs.s.count.one' : 'rs.s.count', { n: fmtInt(n) });
+  const units = needed.map((u) => (byCategory.length > 1 || !category || u.category !== category ? `${categoryName(u.category)} ${fmtUnits(u.units, u.category)}` : fmtUnits(u.units, u.category)));
+  return t(n === 1 ? 'rs.s.applies.one' : 'rs.s.applies', { n: fmtInt(n), units: list(units) });
 }

@@ -145,7 +145,7 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
 const fmtUnits = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Adds a reason to a list, merging it with one of the same code: id lists are united, unit counts added. */
-export function mergeReason(into: Reason[], r: Reason, sumKeys: readonly string[] = ['freeUnits', 'moreUrgentUnits', 'sameOrLessUrgentUnits', 'proposedHereUnits', 'deliverableUnits', 'demands', 'units']) {
+export function mergeReason(into: Reason[], r: Reason, sumKeys: readonly string[] = ['freeUnits', 'moreUrgentUnits', 'sameOrLessUrgentUnits', 'proposedHereUnits', 'confirmedHereUnits', 'deliverableUnits', 'demands', 'units']) {
   const same = into.find((x) => x.code === r.code);
   if (!same) {
     into.push({ code: r.code, params: { ...(r.params ?? {}) }, message: r.message });
@@ -168,14 +168,24 @@ function lineHolders(state: LedgerState, o: OfferView, d: DemandView, line: numb
   let moreUrgent = 0;
   let others = 0;
   let here = 0;
+  let confirmedHere = 0;
   for (const id of state.activeForOffer(o.id)) {
     const m = state.matches.get(id);
     if (!m || lineOf(state, m).line !== line) continue;
-    if (m.demandId === d.id) here += m.units;
+    if (m.demandId === d.id) {
+      if (pendingStatuses.includes(m.status)) here += m.units;
+      else confirmedHere += m.units;
+    }
     else if (priorityWeight[m.priority as keyof typeof priorityWeight] > priorityWeight[d.priority]) moreUrgent += m.units;
     else others += m.units;
   }
-  return { moreUrgent, others, here };
+  return { moreUrgent, others, here, confirmedHere };
+}
+
+/** ", 5,000 confirmed and 1,000 proposed for this one": what the line already gives the demand itself. */
+function thisOne(held: { here: number; confirmedHere: number }) {
+  const parts = [held.confirmedHere ? `${fmtUnits(held.confirmedHere)} confirmed` : '', held.here ? `${fmtUnits(held.here)} proposed` : ''].filter(Boolean);
+  return parts.length ? `, ${parts.join(' and ')} for this one` : '';
 }
 
 /** Why one eligible offer gives a demand no more than it does (empty: nothing stops it). */
@@ -194,16 +204,16 @@ function eligibleShortfall(state: LedgerState, o: OfferView, d: DemandView, e: E
   if (free < o.minOrderUnits) {
     return [{
       code: 'capacity',
-      params: { freeUnits: Math.max(0, free), dueAt, moreUrgentUnits: held.moreUrgent, sameOrLessUrgentUnits: held.others, proposedHereUnits: held.here },
+      params: { freeUnits: Math.max(0, free), dueAt, moreUrgentUnits: held.moreUrgent, sameOrLessUrgentUnits: held.others, proposedHereUnits: held.here, confirmedHereUnits: held.confirmedHere },
       message: held.moreUrgent > 0
-        ? `its line has no units left by ${dueAt.slice(0, 10)}: ${fmtUnits(held.moreUrgent)} are held for more urgent demands, ${fmtUnits(held.others)} for others${held.here ? `, ${fmtUnits(held.here)} for this one` : ''}`
-        : `its line has no units left by ${dueAt.slice(0, 10)}: all are already proposed or reserved${held.here ? ` (${fmtUnits(held.here)} for this demand)` : ''}`,
+        ? `its line has no units left by ${dueAt.slice(0, 10)}: ${fmtUnits(held.moreUrgent)} are held for more urgent demands, ${fmtUnits(held.others)} for others${thisOne(held)}`
+        : `its line has no units left by ${dueAt.slice(0, 10)}: all are already proposed or reserved${thisOne(held)}`,
     }];
   }
-  if (pendingHere > 0 && e.deliverableUnits <= held.here) {
+  if (pendingHere > 0 && e.deliverableUnits <= held.here + held.confirmedHere) {
     return [{
       code: 'deliverable',
-      params: { deliverableUnits: e.deliverableUnits, proposedHereUnits: held.here, deadline: new Date(d.deadline).toISOString() },
+      params: { deliverableUnits: e.deliverableUnits, proposedHereUnits: held.here, confirmedHereUnits: held.confirmedHere, deadline: new Date(d.deadline).toISOString() },
       message: `can make only ${fmtUnits(e.deliverableUnits)} by the deadline, all of them proposed or confirmed for this demand`,
     }];
   }
@@ -255,9 +265,10 @@ export function nearMisses(state: LedgerState, demandId: string, now: number, li
 /** One reason of an offer's, aggregated over the demands it applies to. */
 export interface OfferReason extends Reason {
   params: ReasonParams;
-  /** Open demands it applies to, and the units they still need. */
+  /** Open demands it applies to, and the units they still need: per category, and in all only if one category. */
   demands: number;
-  units: number;
+  units: number | null;
+  unitsByCategory: { category: string; units: number }[];
 }
 
 /**
@@ -270,14 +281,9 @@ export function offerReasons(state: LedgerState, offerId: string, now: number) {
   if (!o) return null;
   const view = state.offerView(offerId, now);
   const reasons: OfferReason[] = [];
-  const add = (r: Reason, demands: number, units: number) => {
-    const same = reasons.find((x) => x.code === r.code);
-    if (!same) reasons.push({ code: r.code, params: { ...(r.params ?? {}) }, message: r.message, demands, units });
-    else {
-      mergeReason(reasons as Reason[], r, ['afterDeadline', 'windowEnds', 'moreUrgentUnits']);
-      same.demands += demands;
-      same.units += units;
-    }
+  const add = (r: Reason) => {
+    if (!reasons.some((x) => x.code === r.code)) reasons.push({ code: r.code, params: { ...(r.params ?? {}) }, message: r.message, demands: 0, units: 0, unitsByCategory: [] });
+    else mergeReason(reasons as Reason[], r, ['afterDeadline', 'windowEnds', 'moreUrgentUnits']);
   };
   // the certifications the catalog says every buyer of its products requires
   const certs = new Set([...(state.orgs.get(o.organizationId)?.certifications ?? []), ...o.certifications]);
@@ -285,59 +291,68 @@ export function offerReasons(state: LedgerState, offerId: string, now: number) {
     const cat = findCategory(p.category);
     const missing = cat?.certifications.filter((c) => !certs.has(c)) ?? [];
     if (missing.length) {
-      add({ code: 'certification', params: { certifications: missing, categories: [p.category], requiredByCatalog: true }, message: `every buyer of ${cat!.name.en} requires ${missing.join(', ')}, which the offer lacks` }, 0, 0);
+      add({ code: 'certification', params: { certifications: missing, categories: [p.category], requiredByCatalog: true }, message: `every buyer of ${cat!.name.en} requires ${missing.join(', ')}, which the offer lacks` });
     }
   }
   const base = { offerId, status: o.status, proposedUnits: o.status === 'open' ? state.proposedForOffer(offerId) : 0, reservedUnits: o.reservedUnits, candidateDemands: 0 };
   if (!view) {
     const why = o.status !== 'open' ? `the offer is ${o.status}` : o.totalUnits - o.reservedUnits <= 0 ? 'all its units are reserved' : 'its window has ended';
-    add({ code: 'closed', params: { status: o.status }, message: why }, 0, 0);
+    add({ code: 'closed', params: { status: o.status }, message: why });
     return { ...base, reasons };
   }
   const demands = state.demandsFor(offerId, now);
   const servable = servableCategories(view, catalog.categories);
   if (!demands.length) {
-    add({ code: 'no_demand', params: { categories: servable }, message: 'no open demand in any category it can make or convert to' }, 0, 0);
+    add({ code: 'no_demand', params: { categories: servable }, message: 'no open demand in any category it can make or convert to' });
     return { ...base, reasons };
   }
   const pendingHere = new Set(state.pendingForOffer(offerId).map((m) => m.demandId));
+  // the offer's price is the price of its own products: it is compared only with the ceilings of demands for them
+  const ownProducts = new Set(view.products.map((p) => p.category));
   let withCeiling = 0;
   let priceRefused = 0;
-  const perCode = new Map<string, { demands: number; units: number }>();
+  const perCode = new Map<string, { demands: number; units: Map<string, number> }>();
   for (const d of demands) {
     if (pendingHere.has(d.id)) continue;
     base.candidateDemands++;
     const short = uncoveredUnits(state, d);
     const e = evaluate(view, d, now);
-    if (d.maxPricePerUnit !== null) withCeiling++;
+    const own = ownProducts.has(d.category);
+    if (own && d.maxPricePerUnit !== null) withCeiling++;
     let rs: Reason[];
     if (e.eligible) {
       if (short <= 0) rs = [{ code: 'covered', params: {}, message: 'covered by other proposals or confirmed matches' }];
       else rs = eligibleShortfall(state, view, d, e, now, short);
     } else rs = e.reasons;
     for (const r of rs) {
-      const c = perCode.get(r.code) ?? { demands: 0, units: 0 };
+      if (r.code === 'price' && !own) continue;
+      const c = perCode.get(r.code) ?? { demands: 0, units: new Map<string, number>() };
       c.demands += 1;
-      c.units += Math.max(0, short);
+      c.units.set(d.category, (c.units.get(d.category) ?? 0) + Math.max(0, short));
       perCode.set(r.code, c);
       if (r.code === 'price') priceRefused++;
-      add(supplierSideReason(r, view), 0, 0);
+      add(supplierSideReason(r, view));
     }
   }
+  const total = (r: OfferReason) => r.unitsByCategory.reduce((n, u) => n + u.units, 0);
   for (const r of reasons) {
     const c = perCode.get(r.code);
     if (!c) continue;
     r.demands = c.demands;
-    r.units = c.units;
+    r.unitsByCategory = [...c.units].map(([category, units]) => ({ category, units })).sort((a, b) => b.units - a.units || a.category.localeCompare(b.category));
+    // units of different products are never added up
+    r.units = r.unitsByCategory.length === 1 ? r.unitsByCategory[0].units : null;
     if (r.code === 'price') {
-      r.params = { pricePerUnit: view.pricePerUnit, demands: priceRefused, demandsWithCeiling: withCeiling, aboveEveryCeiling: priceRefused === withCeiling };
+      const categories = [...new Set(r.unitsByCategory.map((u) => u.category))];
+      r.params = { pricePerUnit: view.pricePerUnit, demands: priceRefused, demandsWithCeiling: withCeiling, aboveEveryCeiling: priceRefused === withCeiling, categories };
       r.message = priceRefused === withCeiling
-        ? `asks ¥${view.pricePerUnit?.toFixed(2)} per unit, above the maximum of every buyer with one (${priceRefused})`
-        : `asks ¥${view.pricePerUnit?.toFixed(2)} per unit, above the maximum of ${priceRefused} of ${withCeiling} buyers with one`;
+        ? `asks ¥${view.pricePerUnit?.toFixed(2)} per unit, above the maximum of every buyer of its products with one (${priceRefused})`
+        : `asks ¥${view.pricePerUnit?.toFixed(2)} per unit, above the maximum of ${priceRefused} of ${withCeiling} buyers of its products with one`;
     }
-    if (r.code !== 'certification' || !r.params.requiredByCatalog) r.message = `${r.message} (${c.demands} demand${c.demands === 1 ? '' : 's'}, ${fmtUnits(c.units)} units)`;
+    const units = r.unitsByCategory.map((u) => `${fmtUnits(u.units)} ${findCategory(u.category)?.unit.en ?? 'units'} of ${u.category}`).join(', ');
+    if (r.code !== 'certification' || !r.params.requiredByCatalog) r.message = `${r.message} (${c.demands} demand${c.demands === 1 ? '' : 's'}${units ? `: ${units}` : ''})`;
   }
-  reasons.sort((a, b) => b.units - a.units || a.code.localeCompare(b.code));
+  reasons.sort((a, b) => b.demands - a.demands || total(b) - total(a) || a.code.localeCompare(b.code));
   return { ...base, reasons };
 }
 

@@ -17,7 +17,7 @@ import {
   zodErrors,
 } from '../forms';
 import { byLabel, capabilityName, categoryName, certificationName, fmtCompact, fmtDate, fmtInt, fmtIsoDay, fmtMoney, fmtShortDay, fmtUnits, lang, t, type Key } from '../i18n';
-import { reasonText } from '../reasons';
+import { appliesText, reasonText } from '../reasons';
 import { proposedUnitsOf, store, type Topic } from '../store';
 import { matchList } from './matches';
 import type { Live } from '../live';
@@ -247,9 +247,9 @@ class ReasonPanel {
         d.reasons.map((r) =>
           h(
             'li',
-            { testid: 'offer-reason', dataset: { code: r.code, demands: r.demands, units: r.units } },
+            { testid: 'offer-reason', dataset: { code: r.code, demands: r.demands, units: r.units ?? '' } },
             reasonText(r, 'supplier', category),
-            r.demands > 0 ? h('small', { class: 'detail' }, ` · ${t('rs.s.applies', { n: fmtInt(r.demands), units: fmtUnits(r.units, category) })}`) : null,
+            r.demands > 0 ? h('small', { class: 'detail' }, ` · ${appliesText(r, category)}`) : null,
           ),
         ),
       ),

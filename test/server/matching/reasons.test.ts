@@ -4,7 +4,7 @@ import { bearer, coordinator, createTestApp, register, type Account, type TestAp
 import { daysFromNow, demandInput, offerInput } from '../../fixtures/postings';
 import { verifyCertifications } from '../../fixtures/trust';
 
-interface R { code: string; params: Record<string, unknown>; message: string; demands?: number; units?: number }
+interface R { code: string; params: Record<string, unknown>; message: string; demands?: number; units?: number | null; unitsByCategory?: { category: string; units: number }[] }
 interface NM { offerId: string; offerIds: string[]; supplierOrgName: string; proposedUnits: number; reasons: R[] }
 
 describe('reasons on both sides', () => {
@@ -49,7 +49,7 @@ describe('reasons on both sides', () => {
     expect(misses[0]).to.include({ supplierOrgName: 'Supplier A', offerId: '', proposedUnits: 5000 });
     expect(misses[0].offerIds).to.deep.equal([]);
     expect(misses[0].reasons.map((r) => r.code)).to.deep.equal(['capacity']);
-    expect(misses[0].reasons[0].params).to.include({ freeUnits: 0, moreUrgentUnits: 25_000, proposedHereUnits: 5000 });
+    expect(misses[0].reasons[0].params).to.include({ freeUnits: 0, moreUrgentUnits: 25_000, proposedHereUnits: 5000, confirmedHereUnits: 0 });
     // the other supplier, once for its two offers, with the missing certification as an id
     expect(misses[1].supplierOrgName).to.equal('Supplier B');
     const cert = misses[1].reasons.find((r) => r.code === 'certification')!;
@@ -61,6 +61,17 @@ describe('reasons on both sides', () => {
     const staff = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(coord)).expect(200)).body.nearMisses as NM[];
     const b = staff.find((m) => m.supplierOrgName === 'Uncertified sewing shop')!;
     expect(b.offerIds).to.have.length(2);
+
+    // once both accept, those 5,000 are confirmed for the demand, no longer proposed
+    const matchId = mine.items[0].id as string;
+    await request(t.app).post(`/api/matches/${matchId}/accept`).set(bearer(buyer)).send({}).expect(200);
+    await request(t.app).post(`/api/matches/${matchId}/accept`).set(bearer(supplier)).send({}).expect(200);
+    const after = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(buyer)).expect(200)).body;
+    expect(after.shortfall).to.deep.equal({ quantity: 10_000, confirmedUnits: 5000, proposedUnits: 0, shortUnits: 5000 });
+    const a = (after.nearMisses as NM[])[0];
+    expect(a.reasons[0].code).to.equal('capacity');
+    expect(a.reasons[0].params).to.include({ moreUrgentUnits: 25_000, proposedHereUnits: 0, confirmedHereUnits: 5000 });
+    expect(a.reasons[0].message).to.contain('5,000 confirmed for this one').and.not.to.contain('proposed for this one');
   });
 
   it('when an N95 offer lacks the NMPA registration, then its supplier is told why it matches nothing', async () => {
@@ -94,8 +105,9 @@ describe('reasons on both sides', () => {
     await post(await register(t.app, 'buyer', { name: 'Secret Hospital' }), 'demands', demandInput({ maxPricePerUnit: 25, quantity: 800 }));
     const res = await request(t.app).get(`/api/offers/${dear.id}/reasons`).set(bearer(supplier)).expect(200);
     const price = (res.body.reasons as R[]).find((r) => r.code === 'price')!;
-    expect(price.params).to.deep.equal({ pricePerUnit: 30, demands: 2, demandsWithCeiling: 2, aboveEveryCeiling: true });
+    expect(price.params).to.deep.equal({ pricePerUnit: 30, demands: 2, demandsWithCeiling: 2, aboveEveryCeiling: true, categories: ['protective-gown'] });
     expect(price).to.include({ demands: 2, units: 5800 });
+    expect(price.unitsByCategory).to.deep.equal([{ category: 'protective-gown', units: 5800 }]);
     const text = JSON.stringify(res.body);
     expect(text).not.to.match(/\b(20|25)(\.00)?\b/);
     expect(text).not.to.contain('Secret Hospital');
@@ -104,5 +116,28 @@ describe('reasons on both sides', () => {
     const none = (await request(t.app).get(`/api/offers/${idle.id}/reasons`).set(bearer(supplier)).expect(200)).body.reasons as R[];
     const nd = none.find((r) => r.code === 'no_demand')!;
     expect(nd.params.categories).to.include('brake-pad');
+  });
+
+  it('when the demands a reason applies to are of several products, then their units are given per product and never added up, and the price is compared only with ceilings for its own products', async () => {
+    // a gown offer at ¥30 that could also convert to work uniforms
+    const gowns = await post(supplier, 'offers', offerInput({ pricePerUnit: 30 }));
+    await post(buyer, 'demands', demandInput({ quantity: 5000, maxPricePerUnit: 20 }));
+    // a uniform buyer's ceiling of ¥5 says nothing about the price of gowns
+    await post(buyer, 'demands', demandInput({ category: 'work-uniform', quantity: 3000, maxPricePerUnit: 5 }));
+    // too far to arrive by tomorrow: one demand of each product
+    const urumqi = { lat: 43.83, lng: 87.62 };
+    await post(buyer, 'demands', demandInput({ quantity: 1000, maxPricePerUnit: 20, deadline: daysFromNow(1), deliveryLocation: urumqi }));
+    await post(buyer, 'demands', demandInput({ category: 'work-uniform', quantity: 2000, maxPricePerUnit: 20, deadline: daysFromNow(1), deliveryLocation: urumqi }));
+    const res = await request(t.app).get(`/api/offers/${gowns.id}/reasons`).set(bearer(supplier)).expect(200);
+    const reasons = res.body.reasons as R[];
+    const time = reasons.find((r) => r.code === 'time')!;
+    expect(time.params).to.include({ afterDeadline: 2 });
+    expect(time).to.include({ demands: 2, units: null });
+    expect(time.unitsByCategory).to.deep.equal([{ category: 'work-uniform', units: 2000 }, { category: 'protective-gown', units: 1000 }]);
+    expect(time.message).not.to.contain('3,000');
+    const price = reasons.find((r) => r.code === 'price')!;
+    expect(price.params).to.deep.equal({ pricePerUnit: 30, demands: 2, demandsWithCeiling: 2, aboveEveryCeiling: true, categories: ['protective-gown'] });
+    expect(price).to.include({ demands: 2, units: 6000 });
+    expect(price.unitsByCategory).to.deep.equal([{ category: 'protective-gown', units: 6000 }]);
   });
 });
