@@ -1,5 +1,5 @@
 import { catalog, findCategory } from '../../../models/catalog';
-import type { OfferReasons } from '../../../models/match.schema';
+import type { Match, OfferReasons } from '../../../models/match.schema';
 import { OfferInputSchema, OfferPatchSchema, type Offer, type OfferInput, type OfferPatch } from '../../../models/offer.schema';
 import { api, ApiError, type LineScheduleList } from '../api';
 import { loadCharts, stackBar, type DayChart } from '../charts';
@@ -18,7 +18,7 @@ import {
 } from '../forms';
 import { byLabel, capabilityName, categoryName, certificationName, fmtCompact, fmtDate, fmtInt, fmtIsoDay, fmtMoney, fmtShortDay, fmtUnits, lang, t, type Key } from '../i18n';
 import { appliesText, reasonText } from '../reasons';
-import { proposedUnitsOf, store, type Topic } from '../store';
+import { isPending, isReserving, proposedUnitsOf, store, type Topic } from '../store';
 import { matchList } from './matches';
 import type { Live } from '../live';
 import { toast } from './shell';
@@ -65,6 +65,23 @@ function draftOf(o: Offer): Draft {
     conversionLeadDays: o.conversionLeadDays > 0 ? String(o.conversionLeadDays) : '',
     certifications: new Set(o.certifications),
   };
+}
+
+/**
+ * Each product line's capacity, confirmed and proposed units, in its own product (units of different products
+ * are never added up). Every line runs the whole window, so a line's share of the offer's total is its share of
+ * the output per day; a match says which line makes its units (`line`, the first when it does not).
+ */
+function lineCapacities(o: Offer, matches: Match[]) {
+  const perDay = o.products.reduce((n, p) => n + p.unitsPerDay, 0) || 1;
+  const lines = o.products.map((p) => ({ category: p.category, total: Math.round((o.totalUnits * p.unitsPerDay) / perDay), committed: 0, proposed: 0 }));
+  for (const m of matches) {
+    const l = lines[m.line ?? 0];
+    if (!l) continue;
+    if (isReserving(m)) l.committed += m.units;
+    else if (o.status === 'open' && isPending(m)) l.proposed += m.units;
+  }
+  return lines;
 }
 
 /** Colors of the parts of a day's output, as in the capacity bars. */
@@ -568,23 +585,45 @@ export function supplierView(live: Live): Workspace {
           h('dd', null, o.pricePerUnit === null ? '—' : fmtMoney(o.pricePerUnit), o.minOrderUnits > 1 ? ` · ${t('offer.minOrder')} ${fmtInt(o.minOrderUnits)}` : ''),
         ),
       ),
-      h(
-        'p',
-        { class: 'stack-title' },
-        `${t('offer.total')} `,
-        h('strong', { testid: 'offer-total' }, fmtInt(o.totalUnits)),
-        ` · ${t('offer.remaining')} `,
-        h('strong', { testid: 'offer-remaining' }, fmtInt(o.remainingUnits)),
-      ),
-      stackBar(
-        [
-          { key: 'committed', label: t('offer.committed'), value: committed, cls: 'seg-confirmed' },
-          { key: 'proposed', label: t('offer.proposed'), value: proposed, cls: 'seg-proposed' },
-          { key: 'free', label: t('offer.free'), value: free, cls: 'seg-free' },
-        ],
-        o.totalUnits,
-        'offer-capacity',
-      ),
+      ...(o.products.length === 1
+        ? [
+            h(
+              'p',
+              { class: 'stack-title' },
+              `${t('offer.total')} `,
+              h('strong', { testid: 'offer-total' }, fmtUnits(o.totalUnits, o.products[0].category)),
+              ` · ${t('offer.remaining')} `,
+              h('strong', { testid: 'offer-remaining' }, fmtUnits(o.remainingUnits, o.products[0].category)),
+            ),
+            stackBar(
+              [
+                { key: 'committed', label: t('offer.committed'), value: committed, cls: 'seg-confirmed' },
+                { key: 'proposed', label: t('offer.proposed'), value: proposed, cls: 'seg-proposed' },
+                { key: 'free', label: t('offer.free'), value: free, cls: 'seg-free' },
+              ],
+              o.totalUnits,
+              'offer-capacity',
+              (n) => fmtUnits(n, o.products[0].category),
+            ),
+          ]
+        : lineCapacities(o, matches).flatMap((l) => [
+            h(
+              'p',
+              { class: 'stack-title', testid: 'offer-line-total', dataset: { category: l.category, total: l.total, remaining: l.total - l.committed } },
+              `${t('offer.total')} · `,
+              t('offer.lineUnits', { product: categoryName(l.category), total: fmtUnits(l.total, l.category), remaining: fmtUnits(l.total - l.committed, l.category) }),
+            ),
+            stackBar(
+              [
+                { key: 'committed', label: t('offer.committed'), value: l.committed, cls: 'seg-confirmed' },
+                { key: 'proposed', label: t('offer.proposed'), value: l.proposed, cls: 'seg-proposed' },
+                { key: 'free', label: t('offer.free'), value: Math.max(0, l.total - l.committed - l.proposed), cls: 'seg-free' },
+              ],
+              l.total,
+              'offer-line-capacity',
+              (n) => fmtUnits(n, l.category),
+            ),
+          ])),
       panelOf(o)?.el,
       o.status === 'open'
         ? h(
