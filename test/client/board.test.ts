@@ -254,6 +254,12 @@ describe('browser client: the board, the first page, mobile and late live events
       capabilities: ['ultrasonic-welding', 'cleanroom-iso8', 'eo-sterilization'],
       certifications: ['gb-19083'],
     }));
+    // and a two-line offer: goggles and face shields are counted each in its own unit, never added up
+    await apiCall(s.url, 'POST', '/offers', n95.token, offerInput({
+      products: [{ category: 'medical-goggles', unitsPerDay: 7800 }, { category: 'face-shield', unitsPerDay: 4500 }],
+      capabilities: ['injection-moulding'],
+      certifications: [],
+    }));
     // a gown maker too small for the whole of a demand
     const small = await register('supplier', 'Small Gown Shop');
     await apiCall(s.url, 'POST', '/offers', small.token, offerInput({ products: [{ category: 'protective-gown', unitsPerDay: 100 }], minOrderUnits: 1 }));
@@ -266,6 +272,10 @@ describe('browser client: the board, the first page, mobile and late live events
     await reason.waitFor();
     expect(await reason.textContent()).to.include('NMPA');
     expect(await reason.textContent()).to.include('N95 medical protective mask');
+    const twoLines = sup.locator('[data-testid=offer-card]', { has: sup.getByTestId('offer-line-total') });
+    const lineTotals = twoLines.getByTestId('offer-line-total');
+    expect(await lineTotals.allTextContents()).to.satisfy((x: string[]) => x.length === 2 && x[0].includes('Medical goggles: 234,000 pieces') && x[1].includes('Medical face shield: 135,000 pieces'));
+    expect(await twoLines.getByTestId('offer-total').count()).to.equal(0);
 
     const { page: buy } = await newPage();
     await signIn(buy, s.url, buyer.email, PASSWORD);
@@ -289,6 +299,8 @@ describe('browser client: the board, the first page, mobile and late live events
     }
     expect(await reason.textContent()).to.include('医用防护口罩');
     expect(await reason.textContent()).to.match(/要求/);
+    expect(await lineTotals.first().textContent()).to.include('医用护目镜：234,000 副');
+    expect(await lineTotals.nth(1).textContent()).to.include('135,000 个');
     expect(await why.locator('h4').textContent()).to.match(/^为何仍缺/);
     expect(untranslated(await why.allTextContents())).to.deep.equal([]);
     expect(untranslated(await sup.getByTestId('offer-reasons').allTextContents())).to.deep.equal([]);
