@@ -40,6 +40,7 @@ export const CertificationRecordSchema = z.object({
   id: z.string(),
   organizationId: z.string(),
   organizationName: z.string(),
+  organizationNameZh: z.string().describe('(extension) the name in Chinese (the name when it has none)'),
   region: z.string(),
   certification: z.string(),
   certificateNumber: z.string().nullable(),
@@ -151,7 +152,7 @@ export const SupplierRecordSchema = z.object({
 export type SupplierRecord = z.infer<typeof SupplierRecordSchema>;
 
 export const SupplierProfileSchema = z.object({
-  organization: z.object({ id: z.string(), name: z.string(), region: z.string(), location: LatLngSchema }),
+  organization: z.object({ id: z.string(), name: z.string(), nameZh: z.string().describe('(extension) the name in Chinese (the name when it has none)'), region: z.string(), location: LatLngSchema }),
   /** Verified certifications valid now, with their validity. */
   certifications: z.array(z.object({ certification: z.string(), certificateNumber: z.string().nullable(), issuer: z.string().nullable(), validFrom: z.string().nullable(), validUntil: z.string().nullable(), verifiedAt: z.string().nullable() })),
   /** Product lines of its open offers. */

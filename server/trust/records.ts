@@ -98,6 +98,7 @@ export function toCertificationDto(state: LedgerState, r: StoredCertification, n
   void expiredAt;
   return {
     ...rest,
+    organizationNameZh: state.orgs.get(r.organizationId)?.nameZh ?? r.organizationName,
     state: effectiveState(r, now),
     source: r.version < 0 ? 'ticked' : 'record',
     sectors: sectorsOf(state, r.organizationId, r.certification),

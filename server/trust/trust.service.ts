@@ -36,7 +36,7 @@ const SYSTEM: Actor = { userId: null, role: 'system' };
 /** Logs a record's new state: to its organization, in-scope coordinators and admins (server/realtime). */
 function emitCert(tx: Tx, r: StoredCertification) {
   const dto = toCertificationDto(tx.state, r, tx.now);
-  tx.emit('certification:updated', { certification: { ...r, state: dto.state, sectors: dto.sectors, source: dto.source } }, { orgIds: [r.organizationId], region: r.region, categories: [] });
+  tx.emit('certification:updated', { certification: { ...r, organizationNameZh: dto.organizationNameZh, state: dto.state, sectors: dto.sectors, source: dto.source } }, { orgIds: [r.organizationId], region: r.region, categories: [] });
 }
 
 function step(tx: Tx, r: StoredCertification, changes: Partial<StoredCertification>, state: StoredCertification['decision'] | 'expired', actor: Actor, note?: string): StoredCertification {
@@ -388,7 +388,7 @@ export class TrustService {
     }
     const { record, reliability } = recordOf(this.state, orgId);
     return {
-      organization: { id: org.id, name: org.name, region: org.region, location: org.location },
+      organization: { id: org.id, name: org.name, nameZh: org.nameZh ?? org.name, region: org.region, location: org.location },
       certifications,
       lines,
       locations: [...locations.values()],

@@ -179,6 +179,8 @@ describe('trust: verification by coordinators within their scope', () => {
     const qHubei = await request(t.app).get('/api/certifications/queue').set(bearer(cHubei)).expect(200);
     expect(qHubei.body.items.map((r: { id: string }) => r.id)).to.deep.equal([a.id]);
     expect(qHubei.body.scope.regions).to.deep.equal(['Hubei']);
+    // an organization without a Chinese name: organizationNameZh is the name
+    expect(qHubei.body.items[0].organizationNameZh).to.be.a('string').and.equal(qHubei.body.items[0].organizationName);
     const qAuto = await request(t.app).get('/api/certifications/queue').set(bearer(cAuto)).expect(200);
     expect(qAuto.body.items.map((r: { id: string }) => r.id)).to.deep.equal([b.id]);
     expect((await request(t.app).get('/api/certifications/queue').set(bearer(admin)).expect(200)).body.total).to.equal(2);
@@ -390,6 +392,7 @@ describe('trust: supplier record, reliability and profile', () => {
     expect(p.certifications.map((c: { certification: string }) => c.certification)).to.deep.equal(['iso-13485']);
     expect(p.certifications[0]).to.include({ certificateNumber: 'NMPA-2026-0001', issuer: 'Hubei MPA' });
     expect(p.certifications[0].verifiedAt).to.be.a('string');
+    expect(p.organization.nameZh).to.be.a('string').and.equal(p.organization.name);
   });
 });
 
@@ -446,6 +449,14 @@ describe('trust: the demo', () => {
     expect(queue.scope.sectors).to.deep.equal(['medical']);
     expect(queue.items.length).to.be.greaterThan(3);
     const first = queue.items[0];
+    // the Chinese interface shows the demo organizations' Chinese names: in the queue and on the profile
+    for (const item of queue.items) {
+      expect(item.organizationNameZh, item.organizationName).to.match(/[\u4e00-\u9fff]/);
+      expect(item.organizationNameZh).to.not.equal(item.organizationName);
+    }
+    const profile = (await request(t.app).get(`/api/suppliers/${first.organizationId}/profile`).set(bearer(coord)).expect(200)).body;
+    expect(profile.organization.name).to.equal(first.organizationName);
+    expect(profile.organization.nameZh).to.equal(first.organizationNameZh);
     const file = await request(t.app).get(`/api/evidence/${first.evidence.fileId}`).set(bearer(coord));
     expect(file.status).to.equal(200);
     expect(file.headers['content-type']).to.equal('application/pdf');

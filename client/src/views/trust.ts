@@ -3,7 +3,7 @@ import type { CertificationRecord, SupplierProfile } from '../../../models/trust
 import { api, ApiError, type TrustStatus } from '../api';
 import { h, replace } from '../dom';
 import { dateInputValue, dateToIso, errorText } from '../forms';
-import { byLabel, categoryName, certificationName, fmtDate, fmtInt, fmtPct, fmtUnits, provinceName, t, type Key } from '../i18n';
+import { byLabel, categoryName, certificationName, fmtDate, fmtInt, fmtPct, fmtUnits, orgName, provinceName, t, type Key } from '../i18n';
 import { store } from '../store';
 import { toast } from './shell';
 
@@ -281,7 +281,7 @@ export function verificationQueue(): { el: HTMLElement; render(): void; load(): 
             'li',
             { class: 'cert-item', testid: 'queue-item', dataset: { id: c.id, certification: c.certification } },
             h('div', { class: 'cert-head' }, h('strong', null, certificationName(c.certification)), certBadge(c)),
-            h('p', null, h('span', { dataset: { i18nExempt: '' } }, c.organizationName), ` · ${provinceName(c.region)}`),
+            h('p', null, h('span', { dataset: { i18nExempt: '' } }, orgName(c.organizationName, c.organizationNameZh)), ` · ${provinceName(c.region)}`),
             h('p', { class: 'hint' }, c.certificateNumber ? `${t('cert.number')} ${c.certificateNumber} · ` : '', c.issuer ? h('span', { dataset: { i18nExempt: '' } }, `${c.issuer} · `) : '', validity(c)),
             c.evidence
               ? h('p', null, h('a', { href: `/api/evidence/${c.evidence.fileId}`, target: '_blank', rel: 'noopener', testid: 'queue-evidence' }, t('cert.openEvidence')), ` (${c.evidence.contentType.split('/')[1].toUpperCase()})`)
@@ -322,7 +322,7 @@ export async function openSupplierProfile(orgId: string): Promise<void> {
   const fact = (label: string, value: string | number, key: string) => h('div', { dataset: { fact: key, value: String(value) } }, h('dt', null, label), h('dd', null, typeof value === 'number' ? fmtInt(value) : value));
   replace(
     dialog,
-    h('header', { class: 'card-head' }, h('h2', { id: 'profile-title' }, h('span', { dataset: { i18nExempt: '' } }, p.organization.name)), close),
+    h('header', { class: 'card-head' }, h('h2', { id: 'profile-title' }, h('span', { dataset: { i18nExempt: '' } }, orgName(p.organization.name, p.organization.nameZh))), close),
     h('p', { class: 'hint' }, provinceName(p.organization.region), p.limited ? ` · ${t('profile.limited')}` : ''),
     h('h3', { class: 'sub' }, t('profile.certs')),
     p.certifications.length
