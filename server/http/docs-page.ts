@@ -75,12 +75,12 @@ ${body ? `<h4>Request body${body.required ? '' : ' (optional)'}</h4>${content(bo
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(info.title ?? 'API')} reference</title>
 <style>
-body{font:15px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#1d2433}
+body{font:15px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#1d2433;overflow-wrap:anywhere}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:13px}pre{background:#f5f7fa;padding:8px;overflow:auto;max-height:420px}
 .op{border:1px solid #dde3ea;border-radius:6px;padding:8px 14px;margin:12px 0}.op h3{margin:4px 0;font-size:16px;word-break:break-all}
 .m{display:inline-block;min-width:58px;text-align:center;border-radius:4px;color:#fff;font-size:12px;padding:2px 6px}
 .get{background:#2f7d32}.post{background:#1565c0}.patch{background:#8e5b00}.delete{background:#b3261e}
-.auth{color:#5b6675;font-size:13px;margin:0}table{border-collapse:collapse;width:100%;margin:6px 0}td,th{border-bottom:1px solid #eef1f4;text-align:left;padding:4px 6px;vertical-align:top}
+.auth{color:#5b6675;font-size:13px;margin:0}table{border-collapse:collapse;width:100%;margin:6px 0;table-layout:fixed}th:nth-child(2){width:4.5em}th:nth-child(3){width:5.5em}td,th{border-bottom:1px solid #eef1f4;text-align:left;padding:4px 6px;vertical-align:top}
 .s2{color:#2f7d32}.s4{color:#b3261e}.s5{color:#8e5b00}summary{cursor:pointer}ul{padding-left:18px}
 </style></head><body>
 <h1>${esc(info.title ?? 'API')} <small>${esc(info.version ?? '')}</small></h1>

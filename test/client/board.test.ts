@@ -133,6 +133,14 @@ describe('browser client: the board, the first page, mobile and late live events
     expect(errors, 'console errors after signing in').to.deep.equal([]);
   });
 
+  it('on an empty database, when the API reference /api/docs is opened at 390 px, then it is no wider than the screen (long parameters and types wrap)', async () => {
+    const { page } = await newPage(phone);
+    await page.goto(`${s.url}/api/docs`);
+    await page.locator('table').first().waitFor({ state: 'attached' });
+    const { scrollWidth, innerWidth } = (await page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })')) as { scrollWidth: number; innerWidth: number };
+    expect(scrollWidth, 'page width at 390 px').to.be.at.most(innerWidth);
+  });
+
   it('when the board is shown at 390 px, then nothing runs off the edge: the details table is one card per product, province tiles are readable, the form submit stays in sight', async () => {
     const { page } = await newPage(phone);
     await signIn(page, s.url, 'coordinator@demo.fuchan.cn', DEMO_PASSWORD);
