@@ -107,6 +107,7 @@ export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
 
 export const CoverageHistorySchema = z.object({
   days: z.array(z.string()),
+  since: z.string().nullable().describe('(extension) YYYY-MM-DD, the day of the first demand in the Event log (null: none yet); the points of earlier days are zeros that mean "no data", not "nothing demanded"'),
   categories: z.array(z.object({ category: z.string(), unit: UnitSchema, series: z.array(HistoryPointSchema).describe('units of that product, one point per day') })),
   valueCny: z.array(HistoryPointSchema).describe('across products: CNY at the catalog reference prices, one point per day'),
   generatedAt: z.string(),

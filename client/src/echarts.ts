@@ -11,7 +11,8 @@ type Option = echarts.ComposeOption<BarSeriesOption | LineSeriesOption | GridCom
 export interface StackSeries {
   name: string;
   color: string;
-  values: number[];
+  /** null: no data that day (not drawn) */
+  values: (number | null)[];
 }
 
 export interface CoverageChart {
@@ -134,14 +135,15 @@ export function createHistoryChart(host: HTMLElement): HistoryChart {
         textStyle: { fontFamily: FONT },
         grid: { left: 4, right: 16, top: narrow ? 56 : 34, bottom: 4, containLabel: true },
         legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 12 } },
-        tooltip: { trigger: 'axis', valueFormatter: (v) => format(Number(v)) },
+        tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined || v === '-' ? '–' : format(Number(v))) },
         xAxis: { type: 'category', data: days, boundaryGap: false, axisLabel: { fontSize: 11, hideOverlap: true } },
         yAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v), fontSize: 11 }, splitLine: { lineStyle: { color: '#eee' } } },
         series: series.map((s) => ({
           type: 'line',
           name: s.name,
           data: s.values,
-          showSymbol: days.length <= 14,
+          // a line of one or two known days (the rest no data) is drawn as dots, or it would not show
+          showSymbol: days.length <= 14 || s.values.filter((v) => v !== null).length <= 2,
           lineStyle: { width: 2, color: s.color },
           itemStyle: { color: s.color },
         })),

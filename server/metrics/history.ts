@@ -36,6 +36,8 @@ export class CoverageHistoryService {
   /** End-of-day sums for each day that had events, keyed by the ISO date. */
   private readonly days = new Map<string, Map<string, Sums>>();
   private currentDay: string | null = null;
+  /** The day (UTC) of the first demand in the log: before it there is no data, not zero. */
+  private firstDemandDay: string | null = null;
   private foldedTo = 0;
   private building: Promise<void> | null = null;
   private built = false;
@@ -100,6 +102,7 @@ export class CoverageHistoryService {
     this.foldedTo = e.seq;
     this.cache = null;
     if (e.type === 'demand:updated') {
+      this.firstDemandDay ??= day;
       const d = e.data.demand as Demand;
       const prev = this.demands.get(d.id);
       this.addDemand(prev, -1);
@@ -176,7 +179,7 @@ export class CoverageHistoryService {
     const categories = [...perCategory.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([category, series]) => ({ category, unit: findCategory(category)?.unit ?? { en: 'unit', zh: '单位' }, series }));
-    const result: CoverageHistory = { days: dates, categories, valueCny: value, generatedAt: new Date(now).toISOString() };
+    const result: CoverageHistory = { days: dates, since: this.firstDemandDay, categories, valueCny: value, generatedAt: new Date(now).toISOString() };
     this.cache = { key, value: result };
     return result;
   }

@@ -245,6 +245,13 @@ describe('browser client: the board, the first page, mobile and late live events
     await history.waitFor();
     expect(Number(await history.getAttribute('data-days'))).to.be.greaterThan(0);
     expect(Number(await history.getAttribute('data-last-demanded'))).to.be.closeTo(summary.demandedValueCny, summary.demandedValueCny * 0.05);
+    // the demo's log starts today: the days before it are no data (not 0 of 0), and the trend says so
+    const since = await history.getAttribute('data-since');
+    expect(since).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    expect(await history.getAttribute('data-from')).to.equal(since);
+    const basis = (await page.getByTestId('history-basis').textContent()) ?? '';
+    expect(basis).to.not.include('30 days ago');
+    expect(basis).to.match(/no earlier data|the first day with demand/);
     await page.getByTestId('history-product').selectOption('surgical-mask');
     await page.locator('[data-testid=history-card][data-product=surgical-mask]').waitFor();
     const masks = coverage.byCategory!.find((c) => c.category === 'surgical-mask')!;

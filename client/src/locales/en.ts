@@ -231,6 +231,8 @@ export const en = {
   'co.historyAll': 'All products (CNY)',
   'co.historyAria': 'Line chart of demanded, proposed, confirmed, delivered and short over the last 30 days',
   'co.historyTrend': 'Short: {from} of demand 30 days ago, {to} now.',
+  'co.historySince': 'Short: {from} of demand on {date} (the first day with demand), {to} now.',
+  'co.historyNoEarlier': 'Short: {to} of demand now; no earlier data.',
   'common.close': 'Close',
   'cert.state.claimed': 'Claimed',
   'cert.state.submitted': 'Awaiting verification',

@@ -233,6 +233,8 @@ export const zh: Record<Key, string> = {
   'co.historyAll': '全部品类（人民币）',
   'co.historyAria': '近30天需求、待确认、已确认、已送达与缺口的折线图',
   'co.historyTrend': '缺口：30天前占需求的{from}，现在为{to}。',
+  'co.historySince': '缺口：{date}（最早有需求的一天）占需求的{from}，现在为{to}。',
+  'co.historyNoEarlier': '缺口：现在占需求的{to}；此前没有数据。',
   'common.close': '关闭',
   'cert.state.claimed': '已申报',
   'cert.state.submitted': '待核验',

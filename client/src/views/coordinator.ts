@@ -527,12 +527,22 @@ export function coordinatorView(live: Live): Workspace {
     historyCard.dataset.lastShort = String(last?.short ?? 0);
     historyCard.dataset.lastDemanded = String(last?.demanded ?? 0);
     historyHost.setAttribute('aria-label', t('co.historyAria'));
+    // days before the log's first demand have no data (null, not drawn), and a share needs demand: the trend
+    // compares with the first day that had some, never with 0 of 0
+    const since = history.since;
+    const known = (p: { date: string }) => since !== null && p.date >= since;
+    const from = points.find((p) => known(p) && p.demanded > 0);
+    historyCard.dataset.since = since ?? '';
+    historyCard.dataset.from = from?.date ?? '';
     const trend =
-      first && last && last.demanded > 0
-        ? t('co.historyTrend', {
-            from: fmtPct(first.demanded > 0 ? first.short / first.demanded : 0),
-            to: fmtPct(last.short / last.demanded),
-          })
+      from && last && last.demanded > 0
+        ? from === last
+          ? t('co.historyNoEarlier', { to: fmtPct(last.short / last.demanded) })
+          : t(from === first ? 'co.historyTrend' : 'co.historySince', {
+              from: fmtPct(from.short / from.demanded),
+              to: fmtPct(last.short / last.demanded),
+              date: fmtIsoDayShort(from.date),
+            })
         : '';
     replace(
       historyCard,
@@ -543,11 +553,11 @@ export function coordinatorView(live: Live): Workspace {
     historyChart?.update(
       points.map((p) => fmtIsoDayShort(p.date)),
       [
-        { name: t('co.demanded'), color: '#455a64', values: points.map((p) => p.demanded) },
-        { name: t('co.proposed'), color: '#f9a825', values: points.map((p) => p.proposed) },
-        { name: t('co.confirmed'), color: '#43a047', values: points.map((p) => p.confirmed) },
-        { name: t('co.delivered'), color: '#1b5e20', values: points.map((p) => p.delivered) },
-        { name: t('co.shortage'), color: '#d32f2f', values: points.map((p) => p.short) },
+        { name: t('co.demanded'), color: '#455a64', values: points.map((p) => (known(p) ? p.demanded : null)) },
+        { name: t('co.proposed'), color: '#f9a825', values: points.map((p) => (known(p) ? p.proposed : null)) },
+        { name: t('co.confirmed'), color: '#43a047', values: points.map((p) => (known(p) ? p.confirmed : null)) },
+        { name: t('co.delivered'), color: '#1b5e20', values: points.map((p) => (known(p) ? p.delivered : null)) },
+        { name: t('co.shortage'), color: '#d32f2f', values: points.map((p) => (known(p) ? p.short : null)) },
       ],
       fmt,
     );

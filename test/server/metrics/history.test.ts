@@ -38,6 +38,8 @@ describe('coverage history from the Event log', () => {
     const h = await history();
     const day = (k: number) => new Date(now - k * DAY).toISOString().slice(0, 10);
     expect(h.days).to.deep.equal([day(4), day(3), day(2), day(1), day(0)]);
+    // the log's first demand is on day D: the day before it has no data (its zeros are not "nothing demanded")
+    expect(h.since).to.equal(day(3));
     const gowns = gownsOf(h);
     const pick = (p: Point) => [p.demanded, p.proposed, p.confirmed, p.delivered, p.short];
     expect(gowns.map(pick)).to.deep.equal([
