@@ -442,6 +442,13 @@ describe('browser client: the board, the first page, mobile and late live events
     await apiCall<Demand>(s.url, 'POST', '/demands', buyer.token, demandInput());
     const { page } = await newPage();
     await signIn(page, s.url, buyer.email, PASSWORD);
+    // the link sits flush with the supplier's name above it
+    const card = page.getByTestId('match-card').first();
+    const name = await card.getByTestId('match-party').boundingBox();
+    const link = await card.getByTestId('open-profile').boundingBox();
+    const label = await card.getByTestId('open-profile').evaluate((b) => { const r = document.createRange(); r.selectNodeContents(b); return r.getBoundingClientRect().left; });
+    expect(Math.abs(link!.x - name!.x), 'link box vs name').to.be.below(1);
+    expect(Math.abs(label - name!.x), 'link text vs name').to.be.below(1);
     await page.getByTestId('open-profile').first().click();
     const dialog = page.getByTestId('supplier-profile');
     await dialog.getByTestId('profile-record').waitFor();
