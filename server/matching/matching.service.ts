@@ -145,7 +145,11 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
     const scope = s.component(cats, tx.now);
     if (scope.offers.length + scope.demands.length > REPLAN_MAX_POSTINGS) return -1;
     solved = scope.categories;
-    if (scope.demands.length && scope.offers.length) made += solve(tx, scope, source, touched);
+    if (scope.demands.length && scope.offers.length) {
+      made += solve(tx, scope, source, touched);
+      // proposals the optimum did not need stay where they are, so units can be free for a demand it did not touch
+      for (const d of scope.demands) if (!touched.has(d.id) && s.demandView(d.id, tx.now) && uncoveredUnits(s, s.demandView(d.id, tx.now)!) > 0) touched.add(d.id);
+    }
   }
   for (const id of touched) made += planForDemand(s, id, tx.now, (p) => propose(tx, p, source));
   for (const id of fill.offers ?? []) made += planForOffer(s, id, tx.now, (p) => propose(tx, p, source));
@@ -158,30 +162,62 @@ function solve(tx: Tx, scope: ReturnType<Tx['state']['component']>, source: Matc
   const s = tx.state;
   const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true });
   if (!g.replaced.length && !g.plans.length) return 0;
-  // who takes the units of a proposal that goes: a more urgent demand on the same line, or a better allocation
-  const takers = new Map<string, number>();
-  for (const p of g.plans) {
-    const key = `${p.offer.id}#${p.e.route.line}`;
-    takers.set(key, Math.max(takers.get(key) ?? 0, priorityWeight[p.demand.priority]));
-  }
-  const urgentBy = new Map<number, string>(Object.entries(priorityWeight).map(([k, v]) => [v, k]));
+  const planned = new Map(g.plans.map((p) => [`${p.offer.id}:${p.demand.id}`, p]));
+  // standing proposals the optimum does not keep as they are: resized in place when it keeps the pair; the others
+  // stay until a planned proposal needs their units (so a change moves only what it must)
+  const standing = new Map<string, Match>();
+  const movable: Match[] = [];
   for (const id of g.replaced) {
     const m = s.matches.get(id);
     if (!m || m.status !== 'proposed') continue;
-    const taker = takers.get(`${m.offerId}#${lineOf(s, m).line}`) ?? 0;
-    const mine = priorityWeight[m.priority as keyof typeof priorityWeight];
-    close(tx, m, 'withdrawn', taker > mine ? `a more urgent demand (${urgentBy.get(taker)}) took these units` : 're-planned: these units serve the demands better elsewhere (most urgent first, then cheapest)');
-    touched.add(m.demandId);
+    const p = planned.get(`${m.offerId}:${m.demandId}`);
+    if (!p) {
+      movable.push(m);
+      continue;
+    }
+    standing.set(`${m.offerId}:${m.demandId}`, m);
+    if (p.units < m.units) resize(tx, m, p, p.units);
   }
+  const urgentBy = new Map<number, string>(Object.entries(priorityWeight).map(([k, v]) => [v, k]));
+  const weight = (m: { priority: string }) => priorityWeight[m.priority as keyof typeof priorityWeight] ?? 1;
+  /** Withdraws movable proposals (least urgent, latest due first) while `need()` says units are still missing. */
+  const makeRoom = (victims: Match[], taker: DemandViewLike, need: () => boolean) => {
+    victims.sort((a, b) => weight(a) - weight(b) || lineOf(s, b).due - lineOf(s, a).due);
+    for (const m of victims) {
+      if (!need()) return;
+      const cur = s.matches.get(m.id);
+      if (!cur || cur.status !== 'proposed') continue;
+      close(tx, cur, 'withdrawn', weight(taker) > weight(cur) ? `a more urgent demand (${urgentBy.get(weight(taker))}) took these units` : 're-planned: these units serve the demands better elsewhere (most urgent first, then cheapest)');
+      touched.add(cur.demandId);
+    }
+  };
   let made = 0;
-  for (const p of g.plans) {
+  const ordered = [...g.plans].sort((a, b) => priorityWeight[b.demand.priority] - priorityWeight[a.demand.priority]);
+  for (const p of ordered) {
     touched.add(p.demand.id);
-    const o = s.offerView(p.offer.id, tx.now);
-    const d = s.demandView(p.demand.id, tx.now);
-    if (!o || !d || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
-    const n = Math.min(p.units, lineFree(s, o, d, p.e, tx.now), uncoveredUnits(s, d));
-    if (n < o.minOrderUnits || n <= 0) continue;
-    propose(tx, { ...p, offer: o, demand: d, units: n }, source);
+    let o = s.offerView(p.offer.id, tx.now);
+    let d = s.demandView(p.demand.id, tx.now);
+    if (!o || !d) continue;
+    const kept = standing.get(`${o.id}:${d.id}`);
+    const current = kept && s.matches.get(kept.id);
+    const have = current && current.status === 'proposed' ? current.units : 0;
+    if (!have && s.pendingForDemand(d.id).some((m) => m.offerId === o!.id)) continue;
+    const want = p.units - have;
+    if (want <= 0) continue;
+    const line = p.e.route.line;
+    // room on the line, and within what the demand still needs, from movable proposals not in the optimum
+    makeRoom(movable.filter((m) => m.offerId === o!.id && lineOf(s, m).line === line), d, () => lineFree(s, s.offerView(o!.id, tx.now)!, s.demandView(d!.id, tx.now)!, p.e, tx.now) < want);
+    makeRoom(movable.filter((m) => m.demandId === d!.id), d, () => uncoveredUnits(s, s.demandView(d!.id, tx.now)!) < want);
+    o = s.offerView(p.offer.id, tx.now);
+    d = s.demandView(p.demand.id, tx.now);
+    if (!o || !d) continue;
+    const extra = Math.min(want, lineFree(s, o, d, p.e, tx.now), uncoveredUnits(s, d), shareCapLeft(s, o.orgId, d, tx.now));
+    if (current && have) {
+      if (extra > 0) resize(tx, current, { ...p, offer: o, demand: d }, have + extra);
+      continue;
+    }
+    if (extra < o.minOrderUnits || extra <= 0) continue;
+    propose(tx, { ...p, offer: o, demand: d, units: extra }, source);
     made++;
   }
   return made;
@@ -225,6 +261,15 @@ function preempt(tx: Tx, demandId: string, source: Match['source']): { made: num
   }
   return { made, demands };
 }
+
+/** A standing proposal the optimum keeps with other units: same match, new units, score and explanation. */
+function resize(tx: Tx, m: Match, p: Plan, units: number) {
+  const { score, explanation } = explain(p.offer, p.demand, p.e, units, tx.now);
+  const t = transition(tx, 'proposed', SYSTEM, `re-planned: ${units} units instead of ${m.units}`);
+  emitMatch(tx, 'match:updated', { ...m, units, score, explanation, version: m.version + 1, updatedAt: t.at, history: [...m.history, t] }, t);
+}
+
+type DemandViewLike = { priority: string };
 
 /** Moves a pending match to a closed status. */
 export function close(tx: Tx, m: Match, status: 'withdrawn' | 'expired' | 'declined', note: string, actor: Actor = SYSTEM) {
