@@ -11,12 +11,9 @@
  * and bench:match measure the commit path). `--every N` computes the optimum every N events (it is the slow
  * part); the ratio columns cover the events where it was computed.
  */
-import mongoose from 'mongoose';
-import { priorityWeight } from '../../models/common.schema';
 import { buildScenario } from '../../server/demo/scenario';
-import type { Tx } from '../../server/ledger/ledger';
-import { LedgerState } from '../../server/ledger/state';
-import { emitDemand, emitOffer, matchDemand, matchOffer, optimizeStep, propose } from '../../server/matching/matching.service';
+import { bareLedger } from '../../server/ledger/bare';
+import { emitDemand, emitOffer, matchDemand, matchOffer, optimumFromScratch, propose, standingWeight } from '../../server/matching/matching.service';
 import { planForDemand, planForOffer, planGlobal } from '../../server/matching/planner';
 import { newDemand, newOffer } from '../../server/postings/postings.service';
 import { recordStep } from '../../server/trust/trust.service';
@@ -26,46 +23,6 @@ const DAY = 86_400_000;
 function arg(name: string, fallback: string) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-/** A state machine without storage: commands run on a bare LedgerState with growing sequence numbers. */
-function machine(now: number) {
-  const state = new LedgerState();
-  let seq = 0;
-  const tx = (): Tx => ({
-    state,
-    now,
-    newId: () => new mongoose.Types.ObjectId().toHexString(),
-    emit: (type, data) => {
-      seq += 1;
-      state.apply({ seq, type, data: JSON.parse(JSON.stringify(data)) });
-    },
-    replay: () => null,
-    remember: () => undefined,
-  });
-  return { state, tx };
-}
-
-/**
- * The offline optimum at this moment: the global allocation run from scratch on the live state (every
- * unaccepted proposal re-decided, proposals sized by the exact per-line check, as the coordinator's optimize
- * does), measured, then rolled back.
- */
-function offlineOptimum(m: ReturnType<typeof machine>): number {
-  m.state.beginJournal();
-  try {
-    optimizeStep(m.tx());
-    return weightedPending(m.state);
-  } finally {
-    m.state.rollback();
-    m.state.endJournal();
-  }
-}
-
-function weightedPending(state: LedgerState): number {
-  let w = 0;
-  for (const m of state.pendingMatches()) w += priorityWeight[m.priority as keyof typeof priorityWeight] * m.units;
-  return w;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -85,8 +42,8 @@ function run(size: number, every: number) {
     offers: size,
     demands: size,
   });
-  const live = machine(now);
-  const greedy = machine(now);
+  const live = bareLedger(now);
+  const greedy = bareLedger(now);
   for (const m of [live, greedy]) {
     scenario.organizations.forEach((o) => {
       m.state.orgs.set(o.key, { id: o.key, name: o.name, kind: o.role, region: o.region, location: o.location, certifications: o.certifications, stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
@@ -142,20 +99,18 @@ function run(size: number, every: number) {
       }
     }
     if ((k + 1) % every === 0 || k === stream.length - 1) {
-      const optimum = offlineOptimum(live);
+      const optimum = optimumFromScratch(live.state, live.tx);
       bounds.push(planGlobal(live.state, now).weightedUnits / Math.max(1, optimum));
       if (optimum > 0) {
-        const r = weightedPending(live.state) / optimum;
+        const r = standingWeight(live.state) / optimum;
         vsOptimum.push(r);
-        greedyVsOptimum.push(weightedPending(greedy.state) / optimum);
+        greedyVsOptimum.push(standingWeight(greedy.state) / optimum);
         if (r < worst.ratio) worst = { ratio: r, event: k + 1 };
       }
     }
   });
   const openPostings = [...live.state.offers.values()].filter((o) => o.status === 'open').length + [...live.state.demands.values()].filter((d) => d.status === 'open').length;
-  const component = live.state.component(live.state.openDemands(now).map((d) => d.category), now);
   const largest = Math.max(...[...new Set(live.state.openDemands(now).map((d) => d.category))].map((c) => { const x = live.state.component([c], now); return x.offers.length + x.demands.length; }));
-  void component;
   return { size, events: stream.length, openPostings, latencies, vsOptimum, greedyVsOptimum, worst, bounds, largest };
 }
 

@@ -392,6 +392,28 @@ export function optimizeStep(tx: Tx, maxArcsPerDemand = 40): OptimizeSummary {
   };
 }
 
+/** Priority-weighted units of the pending proposals and matches (what live re-planning is measured by). */
+export function standingWeight(state: Tx['state']): number {
+  let w = 0;
+  for (const m of state.pendingMatches()) w += priorityWeight[m.priority as keyof typeof priorityWeight] * m.units;
+  return w;
+}
+
+/**
+ * What the coordinator's optimize would leave standing on this state (every unaccepted proposal re-decided,
+ * sized by the per-line check), measured and rolled back: the offline optimum live re-planning is compared with.
+ */
+export function optimumFromScratch(state: Tx['state'], tx: () => Tx): number {
+  state.beginJournal();
+  try {
+    optimizeStep(tx());
+    return standingWeight(state);
+  } finally {
+    state.rollback();
+    state.endJournal();
+  }
+}
+
 /**
  * Matching over the ledger: every change is one command, validated against the state at its log position
  * and committed with its proposals in the same append. Reads come from the in-memory state.

@@ -1,12 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import mongoose from 'mongoose';
 import request from 'supertest';
-import { priorityWeight } from '../../../models/common.schema';
 import type { Match } from '../../../models/match.schema';
-import type { Tx } from '../../../server/ledger/ledger';
-import { LedgerState } from '../../../server/ledger/state';
-import { emitDemand, emitOffer, matchDemand, matchOffer, optimizeStep } from '../../../server/matching/matching.service';
+import { bareLedger } from '../../../server/ledger/bare';
+import { emitDemand, emitOffer, matchDemand, matchOffer, optimumFromScratch, standingWeight } from '../../../server/matching/matching.service';
 import { newDemand, newOffer } from '../../../server/postings/postings.service';
 import { recordStep } from '../../../server/trust/trust.service';
 import { bearer, register, startTestServer, type Account } from '../../fixtures/app';
@@ -14,38 +11,6 @@ import { daysFromNow, demandInput, offerInput } from '../../fixtures/postings';
 import { connect, waitFor, type ClientSocket } from '../../fixtures/sockets';
 
 const DAY = 86_400_000;
-
-/** The ledger's state machine without storage: commands applied to a bare LedgerState. */
-function machine(now: number) {
-  const state = new LedgerState();
-  let seq = 0;
-  const tx = (): Tx => ({
-    state,
-    now,
-    newId: () => new mongoose.Types.ObjectId().toHexString(),
-    emit: (type, data) => {
-      seq += 1;
-      state.apply({ seq, type, data: JSON.parse(JSON.stringify(data)) });
-    },
-    replay: () => null,
-    remember: () => undefined,
-  });
-  return { state, tx };
-}
-
-const weighted = (s: LedgerState) => [...s.pendingMatches()].reduce((n, m) => n + priorityWeight[m.priority as keyof typeof priorityWeight] * m.units, 0);
-
-/** The allocation from scratch on the same state (the coordinator's optimize), measured and rolled back. */
-function fromScratch(s: LedgerState, tx: () => Tx) {
-  s.beginJournal();
-  try {
-    optimizeStep(tx());
-    return weighted(s);
-  } finally {
-    s.rollback();
-    s.endJournal();
-  }
-}
 
 describe('live re-planning: the standing proposals follow the optimum', function () {
   this.timeout(120_000);
@@ -65,7 +30,7 @@ describe('live re-planning: the standing proposals follow the optimum', function
     let runsWithProposals = 0;
     fc.assert(
       fc.property(fc.array(fc.oneof(offer, demand), { minLength: 4, maxLength: 24 }), (events) => {
-        const m = machine(now);
+        const m = bareLedger(now);
         m.state.orgs.set('s', { id: 's', name: 'Supplier', kind: 'supplier', region: 'HB', location: { lat: 30.6, lng: 114.3 }, certifications: ['iso-13485', 'gb-19082'], stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
         for (const c of ['iso-13485', 'gb-19082']) {
           recordStep(m.tx(), m.state.orgs.get('s')!, c, { decision: 'verified', certificateNumber: `T-${c}`, issuer: 'test', validFrom: new Date(now - DAY).toISOString(), validUntil: new Date(now + 365 * DAY).toISOString() });
@@ -88,9 +53,9 @@ describe('live re-planning: the standing proposals follow the optimum', function
             emitDemand(tx, d);
             matchDemand(tx, d.id);
           }
-          const optimum = fromScratch(m.state, m.tx);
-          anyProposal ||= weighted(m.state) > 0;
-          expect(weighted(m.state), `after ${events.indexOf(ev) + 1} of ${events.length} events`).to.be.at.least(0.99 * optimum);
+          const optimum = optimumFromScratch(m.state, m.tx);
+          anyProposal ||= standingWeight(m.state) > 0;
+          expect(standingWeight(m.state), `after ${events.indexOf(ev) + 1} of ${events.length} events`).to.be.at.least(0.99 * optimum);
         }
         if (anyProposal) runsWithProposals++;
       }),

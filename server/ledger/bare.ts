@@ -1,0 +1,25 @@
+import mongoose from 'mongoose';
+import type { Tx } from './ledger';
+import { LedgerState } from './state';
+
+/**
+ * The ledger's state machine without storage: commands applied to a bare LedgerState with growing sequence
+ * numbers at a fixed clock. For measuring and testing planning alone (bench:replan, the re-planning property);
+ * the service always commits through the Ledger.
+ */
+export function bareLedger(now: number) {
+  const state = new LedgerState();
+  let seq = 0;
+  const tx = (): Tx => ({
+    state,
+    now,
+    newId: () => new mongoose.Types.ObjectId().toHexString(),
+    emit: (type, data) => {
+      seq += 1;
+      state.apply({ seq, type, data: JSON.parse(JSON.stringify(data)) });
+    },
+    replay: () => null,
+    remember: () => undefined,
+  });
+  return { state, tx };
+}
