@@ -99,3 +99,23 @@ export function uid(prefix = 'f'): string {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
 }
+
+/**
+ * A folded card (`<details class="form-toggle">`) drawn open or closed. The element also fires "toggle" for the
+ * state it was drawn with: `onToggle` hears only a change, which is the user's.
+ */
+export function foldedCard(open: boolean, onToggle: (open: boolean) => void, summary: HTMLElement, ...body: Child[]): HTMLDetailsElement {
+  return h(
+    'details',
+    {
+      class: 'form-toggle',
+      open,
+      ontoggle: (e: Event) => {
+        const now = (e.target as HTMLDetailsElement).open;
+        if (now !== open) onToggle(now);
+      },
+    },
+    summary,
+    ...body,
+  );
+}

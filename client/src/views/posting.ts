@@ -1,5 +1,5 @@
 import type { Page } from '../api';
-import { h, replace } from '../dom';
+import { foldedCard, h, replace } from '../dom';
 import { errorText } from '../forms';
 import { t, type Key } from '../i18n';
 import type { Live } from '../live';
@@ -77,20 +77,7 @@ export function postingWorkspace<T extends Posting>(
     const shown = formOpen || forceOpen || (loaded && spec.all().length === 0);
     replace(
       formCard,
-      h(
-        'details',
-        {
-          class: 'form-toggle',
-          open: shown,
-          // the element also fires "toggle" for the state it was drawn with: only a change is the user's
-          ontoggle: (e: Event) => {
-            const open = (e.target as HTMLDetailsElement).open;
-            if (open !== shown) formOpen = open;
-          },
-        },
-        h('summary', { key: `${spec.kind}-form-summary`, testid: `${spec.kind}-form-toggle` }, h('h2', null, title)),
-        form,
-      ),
+      foldedCard(shown, (open) => (formOpen = open), h('summary', { key: `${spec.kind}-form-summary`, testid: `${spec.kind}-form-toggle` }, h('h2', null, title)), form),
     );
   }
 

@@ -1,5 +1,5 @@
 import { api, ApiError, type ImportResult } from '../api';
-import { h, replace } from '../dom';
+import { foldedCard, h, replace } from '../dom';
 import { errorText } from '../forms';
 import { fmtInt, lang, t, type Key } from '../i18n';
 import { toast } from './shell';
@@ -155,23 +155,7 @@ export function transferPanel(spec: TransferSpec): { el: HTMLElement; render(): 
         : null,
     ];
     if (!spec.folded) return replace(el, h('h2', null, t('xfer.title')), body);
-    const shown = open;
-    replace(
-      el,
-      h(
-        'details',
-        {
-          class: 'form-toggle',
-          open: shown,
-          ontoggle: (e: Event) => {
-            const now = (e.target as HTMLDetailsElement).open;
-            if (now !== shown) open = now;
-          },
-        },
-        h('summary', { key: 'transfer-summary', testid: 'transfer-toggle' }, h('h2', null, t('xfer.title'))),
-        body,
-      ),
-    );
+    replace(el, foldedCard(open, (now) => (open = now), h('summary', { key: 'transfer-summary', testid: 'transfer-toggle' }, h('h2', null, t('xfer.title'))), body));
   }
 
   render();

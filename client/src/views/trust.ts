@@ -1,7 +1,7 @@
 import { catalog } from '../../../models/catalog';
 import type { CertificationRecord, SupplierProfile } from '../../../models/trust.schema';
 import { api, ApiError, type TrustStatus } from '../api';
-import { h, replace } from '../dom';
+import { foldedCard, h, replace } from '../dom';
 import { dateInputValue, dateToIso, errorText } from '../forms';
 import { byLabel, categoryName, certificationName, fmtDate, fmtInt, fmtPct, fmtUnits, orgName, provinceName, t, type Key } from '../i18n';
 import { store } from '../store';
@@ -141,19 +141,11 @@ export function certificationsCard(): { el: HTMLElement; render(): void; load():
       ).map((c) => h('option', { value: c.id, selected: editing === c.id }, certificationName(c.id))),
     );
     const verified = records.filter((c) => c.state === 'verified').length;
-    const shown = open;
     replace(
       el,
-      h(
-        'details',
-        {
-          class: 'form-toggle',
-          open: shown,
-          ontoggle: (e: Event) => {
-            const now = (e.target as HTMLDetailsElement).open;
-            if (now !== shown) open = now;
-          },
-        },
+      foldedCard(
+        open,
+        (now) => (open = now),
         h(
           'summary',
           { key: 'certs-summary', testid: 'certs-toggle' },
