@@ -88,6 +88,9 @@ export interface LifecycleSettings {
  * journal, while open, records how to undo each change, so a batch that fails to append is rolled back
  * exactly. Plain data, no I/O: the same code serves the service, replay and the tests.
  */
+/** How many offer changes per category the change log keeps for caches to patch from. */
+const CHANGE_LOG = 1024;
+
 export class LedgerState {
   readonly offers = new Map<string, Offer>();
   readonly demands = new Map<string, Demand>();
@@ -118,6 +121,10 @@ export class LedgerState {
   private readonly declined = new Map<string, number>();
   /** Bumped whenever an offer that serves a category, or a refusal in it, changes (planners cache by it). */
   private readonly epochs = new Map<string, number>();
+  /** Per category, the offers behind its latest epochs (the last CHANGE_LOG of them), so caches can patch. */
+  private readonly changeLog = new Map<string, string[]>();
+  /** Per offer, a counter bumped whenever the offer or a match on its lines changes (line caches key on it). */
+  private readonly offerRevs = new Map<string, number>();
   private readonly offerViews = new Map<string, OfferView>();
   private readonly demandViews = new Map<string, DemandView>();
 
@@ -227,12 +234,18 @@ export class LedgerState {
   private touchOrg(orgId: string) {
     for (const id of this.offersByOrg.get(orgId) ?? []) {
       this.offerViews.delete(id);
-      this.bump(this.offerCategories.get(id));
+      this.bump(this.offerCategories.get(id), id);
     }
   }
 
-  private bump(categories: Iterable<string> | undefined) {
-    for (const c of categories ?? []) this.epochs.set(c, (this.epochs.get(c) ?? 0) + 1);
+  private bump(categories: Iterable<string> | undefined, offerId: string) {
+    for (const c of categories ?? []) {
+      this.epochs.set(c, (this.epochs.get(c) ?? 0) + 1);
+      let log = this.changeLog.get(c);
+      if (!log) this.changeLog.set(c, (log = []));
+      log.push(offerId);
+      if (log.length > 2 * CHANGE_LOG) log.splice(0, log.length - CHANGE_LOG);
+    }
   }
 
   /** A counter that changes whenever anything an offer contributes to `category`'s candidates changes. */
@@ -240,13 +253,31 @@ export class LedgerState {
     return this.epochs.get(category) ?? 0;
   }
 
+  /** The offers whose change moved `category` from epoch `since` to now, or null when no longer known. */
+  changedSince(category: string, since: number): string[] | null {
+    const n = this.epochOf(category) - since;
+    const log = this.changeLog.get(category) ?? [];
+    if (n < 0 || n > log.length) return null;
+    return log.slice(log.length - n);
+  }
+
+  /** A counter that changes whenever an offer, or any match on its lines, changes. */
+  offerRev(offerId: string): number {
+    return this.offerRevs.get(offerId) ?? 0;
+  }
+
+  private touchOffer(offerId: string) {
+    this.offerRevs.set(offerId, (this.offerRevs.get(offerId) ?? 0) + 1);
+  }
+
   // ---- entities ------------------------------------------------------------------------------------
 
   private setOffer(o: Offer | undefined, id: string, seq: number | undefined) {
     const prev = this.offers.get(id);
+    this.touchOffer(id);
     if (prev) {
       removeFrom(this.offersByOrg, prev.organizationId, id);
-      this.bump(this.offerCategories.get(id));
+      this.bump(this.offerCategories.get(id), id);
       for (const c of this.offerCategories.get(id) ?? []) removeFrom(this.offersByCategory, c, id);
       this.offerCategories.delete(id);
     }
@@ -262,7 +293,7 @@ export class LedgerState {
     if (o.status === 'open' && o.totalUnits - o.reservedUnits > 0) {
       const cats = servableCategories({ products: o.products, capabilities: o.capabilities, conversionLeadDays: o.conversionLeadDays }, catalog.categories);
       this.offerCategories.set(id, cats);
-      this.bump(cats);
+      this.bump(cats, id);
       for (const c of cats) addTo(this.offersByCategory, c, id);
     }
   }
@@ -274,6 +305,11 @@ export class LedgerState {
       removeFrom(this.demandsByCategory, prev.category, id);
     }
     this.demandViews.delete(id);
+    // a match's due date follows its demand's deadline: the lines it is on count again
+    if (prev && d && prev.deadline !== d.deadline) for (const mid of this.matchesByPosting.get(id) ?? []) {
+      const m = this.matches.get(mid);
+      if (m) this.touchOffer(m.offerId);
+    }
     if (!d) {
       this.demands.delete(id);
       this.seqOf.delete(id);
@@ -287,6 +323,8 @@ export class LedgerState {
 
   private setMatch(m: Match | undefined, id: string, seq: number | undefined) {
     const prev = this.matches.get(id);
+    if (prev) this.touchOffer(prev.offerId);
+    if (m) this.touchOffer(m.offerId);
     if (prev && isPending(prev.status)) {
       removeFrom(this.pendingByOffer, prev.offerId, id);
       removeFrom(this.pendingByDemand, prev.demandId, id);
@@ -296,7 +334,7 @@ export class LedgerState {
     if (prev && isActive(prev.status)) removeFrom(this.activeByOffer, prev.offerId, id);
     if (prev && isRefusal(prev)) {
       this.declined.set(`${prev.demandId}:${prev.offerId}`, (this.declined.get(`${prev.demandId}:${prev.offerId}`) ?? 1) - 1);
-      this.bump([prev.category]);
+      this.bump([prev.category], prev.offerId);
     }
     if (!m) {
       if (prev) {
@@ -319,7 +357,7 @@ export class LedgerState {
       this.proposedByDemand.set(m.demandId, (this.proposedByDemand.get(m.demandId) ?? 0) + m.units);
     }
     if (isRefusal(m)) this.declined.set(`${m.demandId}:${m.offerId}`, (this.declined.get(`${m.demandId}:${m.offerId}`) ?? 0) + 1);
-    if (isRefusal(m)) this.bump([m.category]);
+    if (isRefusal(m)) this.bump([m.category], m.offerId);
   }
 
   private put(kind: Entity, id: string, value: Offer | Demand | Match | undefined, seq: number | undefined) {

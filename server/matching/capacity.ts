@@ -31,12 +31,12 @@ export function daysBy(w: LineWindow, now: number, t: number): number {
 }
 
 /** Commitments past due still have to be made: they count as due now. */
-function normalized(commitments: Commitment[], now: number): Commitment[] {
+function normalized(commitments: readonly Commitment[], now: number): Commitment[] {
   return commitments.map((c) => ({ days: c.days, due: Math.max(c.due, now) })).sort((a, b) => a.due - b.due);
 }
 
 /** Where a set of commitments does not fit, if anywhere: the first due date t with more due than made. */
-export function overflow(w: LineWindow, now: number, commitments: Commitment[]): { due: number; made: number; promised: number } | null {
+export function overflow(w: LineWindow, now: number, commitments: readonly Commitment[]): { due: number; made: number; promised: number } | null {
   let cum = 0;
   const list = normalized(commitments, now);
   for (let i = 0; i < list.length; i++) {
@@ -49,7 +49,7 @@ export function overflow(w: LineWindow, now: number, commitments: Commitment[]):
 }
 
 /** Whether the commitments fit the line. */
-export function fits(w: LineWindow, now: number, commitments: Commitment[]): boolean {
+export function fits(w: LineWindow, now: number, commitments: readonly Commitment[]): boolean {
   return overflow(w, now, commitments) === null;
 }
 
@@ -57,7 +57,7 @@ export function fits(w: LineWindow, now: number, commitments: Commitment[]): boo
  * The most line-days one more commitment due at `due` can take so that the line still fits: the least slack
  * over every due date from `due` on (slack at t = days made by t − days due by t).
  */
-export function maxAddableDays(w: LineWindow, now: number, commitments: Commitment[], due: number): number {
+export function maxAddableDays(w: LineWindow, now: number, commitments: readonly Commitment[], due: number): number {
   const d = Math.max(due, now);
   const list = normalized(commitments, now);
   let cumBefore = 0;
@@ -73,6 +73,6 @@ export function maxAddableDays(w: LineWindow, now: number, commitments: Commitme
 }
 
 /** The most units at `rate` a line can still promise for `due` (whole units). */
-export function maxAddableUnits(w: LineWindow, now: number, commitments: Commitment[], due: number, rate: number): number {
+export function maxAddableUnits(w: LineWindow, now: number, commitments: readonly Commitment[], due: number, rate: number): number {
   return Math.max(0, Math.floor(maxAddableDays(w, now, commitments, due) * rate + 1e-6));
 }

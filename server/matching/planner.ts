@@ -42,8 +42,19 @@ export function lineOf(state: LedgerState, m: Match): { line: number; rate: numb
   return { line, rate: Math.max(1, rate), due };
 }
 
-/** The commitments on one line of an offer: proposals and confirmed matches (`planning`), or confirmed only. */
-export function commitmentsOn(state: LedgerState, offerId: string, line: number, which: 'planning' | 'reserved', except?: string): Commitment[] {
+const lineCache = new WeakMap<LedgerState, Map<string, { rev: number; list: Commitment[] }>>();
+
+/**
+ * The commitments on one line of an offer: proposals and confirmed matches (`planning`), or confirmed only.
+ * Kept per line until the offer or a match on it changes (`LedgerState.offerRev`); the list is shared, not copied.
+ */
+export function commitmentsOn(state: LedgerState, offerId: string, line: number, which: 'planning' | 'reserved', except?: string): readonly Commitment[] {
+  let cache = lineCache.get(state);
+  if (!cache) lineCache.set(state, (cache = new Map()));
+  const key = `${offerId}#${line}#${which}`;
+  const rev = state.offerRev(offerId);
+  const hit = except === undefined ? cache.get(key) : undefined;
+  if (hit && hit.rev === rev) return hit.list;
   const keep = which === 'planning' ? PLANNED : RESERVED;
   const out: Commitment[] = [];
   for (const id of state.activeForOffer(offerId)) {
@@ -51,6 +62,10 @@ export function commitmentsOn(state: LedgerState, offerId: string, line: number,
     if (!m || id === except || !keep.has(m.status)) continue;
     const l = lineOf(state, m);
     if (l.line === line) out.push({ days: m.units / l.rate, due: l.due });
+  }
+  if (except === undefined) {
+    if (cache.size > 400_000) cache.clear();
+    cache.set(key, { rev, list: out });
   }
   return out;
 }
@@ -63,6 +78,19 @@ export function dueFor(d: DemandView, e: Eligible): number {
 /** Units the offer's line can still promise to `demand`, by its due date, beside every other commitment on the line. */
 export function lineFree(state: LedgerState, o: OfferView, d: DemandView, e: Eligible, now: number): number {
   return maxAddableUnits(windowOf(o), now, commitmentsOn(state, o.id, e.route.line, 'planning'), dueFor(d, e), e.route.unitsPerDay);
+}
+
+/** `lineFree` if some proposals on the line were cut to fewer units (`cuts`: match id to its units after). */
+export function freeOnLine(state: LedgerState, o: OfferView, d: DemandView, e: Eligible, now: number, cuts: ReadonlyMap<string, number>): number {
+  const out: Commitment[] = [];
+  for (const id of state.activeForOffer(o.id)) {
+    const m = state.matches.get(id);
+    if (!m || !PLANNED.has(m.status)) continue;
+    const l = lineOf(state, m);
+    const units = cuts.get(id) ?? m.units;
+    if (l.line === e.route.line && units > 0) out.push({ days: units / l.rate, due: l.due });
+  }
+  return maxAddableUnits(windowOf(o), now, out, dueFor(d, e), e.route.unitsPerDay);
 }
 
 /** Where the confirmed matches on a line, with one more, would not fit: the first date it could not make them. */
@@ -92,24 +120,25 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   if (!d || uncoveredUnits(state, d) <= 0) return 0;
   const taken = new Set(state.pendingForDemand(d.id).map((m) => m.offerId));
   const candidates: { o: OfferView; e: Eligible; score: number }[] = [];
-  for (const o of state.offersServing(d.category, now)) {
-    if (taken.has(o.id) || state.isDeclined(d.id, o.id)) continue;
-    const e = evaluate(o, d, now);
-    if (!e.eligible) continue;
-    const free = lineFree(state, o, d, e, now);
+  for (const c of eligibleFor(state, d, now)) {
+    if (taken.has(c.o.id) || state.offerView(c.o.id, now) !== c.o) continue;
+    const free = lineFree(state, c.o, d, c.e, now);
     if (free <= 0) continue;
-    const units = Math.min(free, e.deliverableUnits, uncoveredUnits(state, d));
-    if (units < o.minOrderUnits) continue;
-    candidates.push({ o, e, score: scoreOf(o, d, e, units, now) });
+    const units = Math.min(free, c.e.deliverableUnits, uncoveredUnits(state, d));
+    if (units < c.o.minOrderUnits) continue;
+    candidates.push({ o: c.o, e: c.e, score: scoreOf(c.o, d, c.e, units, now) });
   }
   candidates.sort((a, b) => b.score - a.score || a.o.id.localeCompare(b.o.id));
   let made = 0;
   for (const c of candidates) {
     const uncovered = uncoveredUnits(state, d);
     if (uncovered <= 0 || made >= MAX_PROPOSALS_PER_RUN) break;
-    const units = Math.min(c.e.deliverableUnits, uncovered, lineFree(state, c.o, d, c.e, now));
+    // the hour's evaluation chose it; the proposal is sized on the exact one
+    const e = fresh(c.o, d, now);
+    if (!e) continue;
+    const units = Math.min(e.deliverableUnits, uncovered, lineFree(state, c.o, d, e, now));
     if (units < c.o.minOrderUnits || units <= 0) continue;
-    propose({ offer: c.o, demand: d, e: c.e, units });
+    propose({ offer: c.o, demand: d, e, units });
     made++;
   }
   return made;
@@ -125,18 +154,20 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
   const taken = new Set(state.pendingForOffer(o.id).map((m) => m.demandId));
   const candidates: { d: DemandView; e: Eligible; score: number }[] = [];
   for (const d of state.demandsFor(o.id, now)) {
-    if (taken.has(d.id) || state.isDeclined(d.id, o.id) || uncoveredUnits(state, d) <= 0) continue;
-    const e = evaluate(o, d, now);
-    if (!e.eligible) continue;
+    // every demand's candidate list learns of the offer here (once per change), so later planning finds it cached
+    const e = candidateOf(state, d, o.id, now)?.e;
+    if (!e || taken.has(d.id) || uncoveredUnits(state, d) <= 0) continue;
     candidates.push({ d, e, score: scoreOf(o, d, e, Math.min(e.deliverableUnits, uncoveredUnits(state, d)), now) });
   }
   candidates.sort((a, b) => priorityWeight[b.d.priority] - priorityWeight[a.d.priority] || a.d.deadline - b.d.deadline || b.score - a.score);
   let made = 0;
   for (const c of candidates) {
     if (made >= MAX_PROPOSALS_PER_RUN) break;
-    const units = Math.min(lineFree(state, o, c.d, c.e, now), c.e.deliverableUnits, uncoveredUnits(state, c.d));
+    const e = fresh(o, c.d, now);
+    if (!e) continue;
+    const units = Math.min(lineFree(state, o, c.d, e, now), e.deliverableUnits, uncoveredUnits(state, c.d));
     if (units < o.minOrderUnits) continue;
-    propose({ offer: o, demand: c.d, e: c.e, units });
+    propose({ offer: o, demand: c.d, e, units });
     made++;
   }
   return made;
@@ -399,34 +430,108 @@ export interface GlobalPlan {
   solveMs: number;
 }
 
-type Candidate = { o: OfferView; e: Eligible; cost: number };
-type CandidateEntry = { view: DemandView; epoch: number; hour: number; units: number; limit: number; list: Candidate[] };
-const candidateCache = new WeakMap<LedgerState, Map<string, CandidateEntry>>();
+type Candidate = { o: OfferView; e: Eligible; cost: number; score: number };
+type CandidateEntry = { view: DemandView; epoch: number; hour: number; all: Candidate[]; top: Map<number, Candidate[]> };
+type CandidateCache = { byDemand: Map<string, CandidateEntry>; byOffer: Map<string, Set<string>> };
+const candidateCache = new WeakMap<LedgerState, CandidateCache>();
+
+const byScore = (a: Candidate, b: Candidate) => b.score - a.score || a.o.id.localeCompare(b.o.id) || a.e.route.line - b.e.route.line;
+
+function candidate(state: LedgerState, o: OfferView, d: DemandView, now: number): Candidate | null {
+  if (state.isDeclined(d.id, o.id)) return null;
+  const e = evaluate(o, d, now);
+  if (!e.eligible) return null;
+  return { o, e, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, score: scoreOf(o, d, e, Math.min(d.remainingUnits, e.deliverableUnits), now) };
+}
 
 /**
- * The offers that can serve a demand, best scored first, at most `limit`: the arcs the global allocation
- * may use (it takes the first of them whose line has output left by the due date). Kept per demand until the demand, an offer serving its category, a refusal in it, the units still
- * open or the hour changes (the units each proposal takes are checked exactly when it is made).
+ * Every offer that can serve a demand, best scored first (scored for the demand's remaining units). Kept per
+ * demand until the demand or the hour changes; when offers serving its category change, only those offers are
+ * evaluated again (`LedgerState.changedSince`). The evaluations are the hour's: whoever proposes from them checks
+ * the line's free units exactly, and `fresh` evaluates a chosen pair at the exact time.
  */
-function candidatesFor(state: LedgerState, d: DemandView, units: number, now: number, limit: number): Candidate[] {
+export function eligibleFor(state: LedgerState, d: DemandView, now: number): Candidate[] {
   let cache = candidateCache.get(state);
-  if (!cache) candidateCache.set(state, (cache = new Map()));
+  if (!cache) candidateCache.set(state, (cache = { byDemand: new Map(), byOffer: new Map() }));
   const epoch = state.epochOf(d.category);
   const hour = Math.floor(now / 3_600_000);
-  const hit = cache.get(d.id);
-  if (hit && hit.view === d && hit.epoch === epoch && hit.hour === hour && hit.units === units && hit.limit === limit) return hit.list;
-  const scored: (Candidate & { score: number })[] = [];
-  for (const o of state.offersServing(d.category, now)) {
-    if (state.isDeclined(d.id, o.id)) continue;
-    const e = evaluate(o, d, now);
-    if (!e.eligible) continue;
-    scored.push({ o, e, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, score: scoreOf(o, d, e, Math.min(units, e.deliverableUnits), now) });
+  const hit = cache.byDemand.get(d.id);
+  if (hit && hit.view === d && hit.hour === hour) {
+    if (hit.epoch === epoch) return hit.all;
+    const changed = state.changedSince(d.category, hit.epoch);
+    if (changed && changed.length <= 512) {
+      const ids = new Set(changed);
+      const all = hit.all.filter((c) => !ids.has(c.o.id));
+      for (const id of ids) {
+        const o = state.offerView(id, now);
+        if (!o || !state.categoriesOf(id).includes(d.category)) continue;
+        const c = candidate(state, o, d, now);
+        if (!c) continue;
+        // one sorted insertion per changed offer
+        let lo = 0;
+        let hi = all.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (byScore(all[mid], c) <= 0) lo = mid + 1;
+          else hi = mid;
+        }
+        all.splice(lo, 0, c);
+      }
+      return remember(cache, d, epoch, hour, all);
+    }
   }
-  scored.sort((a, b) => b.score - a.score || a.o.id.localeCompare(b.o.id) || a.e.route.line - b.e.route.line);
-  const list = scored.slice(0, limit).map(({ o, e, cost }) => ({ o, e, cost }));
-  if (cache.size > 200_000) cache.clear();
-  cache.set(d.id, { view: d, epoch, hour, units, limit, list });
-  return list;
+  const all: Candidate[] = [];
+  for (const o of state.offersServing(d.category, now)) {
+    const c = candidate(state, o, d, now);
+    if (c) all.push(c);
+  }
+  all.sort(byScore);
+  return remember(cache, d, epoch, hour, all);
+}
+
+function remember(cache: CandidateCache, d: DemandView, epoch: number, hour: number, all: Candidate[]) {
+  if (cache.byDemand.size > 200_000) {
+    cache.byDemand.clear();
+    cache.byOffer.clear();
+  }
+  cache.byDemand.set(d.id, { view: d, epoch, hour, all, top: new Map() });
+  for (let i = 0; i < all.length && i < TOP_INDEXED; i++) {
+    let set = cache.byOffer.get(all[i].o.id);
+    if (!set) cache.byOffer.set(all[i].o.id, (set = new Set()));
+    set.add(d.id);
+  }
+  return all;
+}
+
+/** How many of a demand's best offers are indexed back to it (`demandsListing`). */
+const TOP_INDEXED = 80;
+
+/** The best `limit` offers for a demand: the arcs the global allocation may use. */
+export function candidatesFor(state: LedgerState, d: DemandView, now: number, limit: number): Candidate[] {
+  const all = eligibleFor(state, d, now);
+  const entry = candidateCache.get(state)!.byDemand.get(d.id)!;
+  let top = entry.top.get(limit);
+  if (!top) entry.top.set(limit, (top = all.slice(0, limit)));
+  return top;
+}
+
+/** A demand's candidate entry for one offer, if the offer can serve it (from the cached list). */
+export function candidateOf(state: LedgerState, d: DemandView, offerId: string, now: number): Candidate | undefined {
+  return eligibleFor(state, d, now).find((c) => c.o.id === offerId);
+}
+
+/**
+ * Demands that have had this offer among their best (a superset: the index is not pruned when a list moves on,
+ * so callers check). Only demands whose offers were looked at since the cache was last cleared are known.
+ */
+export function demandsListing(state: LedgerState, offerId: string): Iterable<string> {
+  return candidateCache.get(state)?.byOffer.get(offerId) ?? [];
+}
+
+/** The evaluation of a pair at the exact time (cached evaluations are the hour's). */
+export function fresh(o: OfferView, d: DemandView, now: number): Eligible | null {
+  const e = evaluate(o, d, now);
+  return e.eligible ? e : null;
 }
 
 /** A part of the market solved alone (`LedgerState.component`), and whether standing proposals win ties. */
@@ -451,11 +556,17 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   const openOffers = scope ? scope.offers : state.openOffers(now);
   const openDemands = scope ? scope.demands : state.openDemands(now);
   const pending = scope ? openDemands.flatMap((d) => state.pendingForDemand(d.id)) : state.pendingMatches();
+  // re-decided: the unaccepted proposals between the postings solved; every other commitment is held
+  const inScope = scope ? new Set(openOffers.map((o) => o.id)) : null;
+  const offerIds = inScope ?? new Set(openOffers.map((o) => o.id));
+  const unacceptedIds = new Set<string>();
   for (const p of pending) {
     const d = state.demands.get(p.demandId);
     if (d) previousWeighted += priorityWeight[d.priority] * p.units;
-    if (p.status === 'proposed') unaccepted.set(`${p.offerId}:${p.demandId}`, { id: p.id, units: p.units });
-    else {
+    if (p.status === 'proposed' && (!inScope || inScope.has(p.offerId))) {
+      unaccepted.set(`${p.offerId}:${p.demandId}`, { id: p.id, units: p.units });
+      unacceptedIds.add(p.id);
+    } else {
       held++;
       heldByDemand.set(p.demandId, (heldByDemand.get(p.demandId) ?? 0) + p.units);
     }
@@ -466,48 +577,60 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   const instance: AllocationInstance = { supplies: [], demands: [], arcs: [] };
   const evaluations = new Map<string, { o: OfferView; d: DemandView; e: Eligible }>();
   const dayIndex = (t: number) => Math.floor((t - now) / DAY_MS + 1 / 24) - 1;
-  for (const o of openOffers) {
+  // each line's days, and the commitments on it not re-decided: those are demands the network must serve first
+  // (from the line's days up to their due dates, as the per-line check counts them), not days set aside
+  const HELD = Math.max(...Object.values(priorityWeight)) + 1;
+  let heldServed = 0;
+  const lineUse = new Map<string, number[] | null>();
+  const usedOn = (o: OfferView, line: number): number[] | null => {
+    const key = `${o.id}#${line}`;
+    if (lineUse.has(key)) return lineUse.get(key)!;
     const w = windowOf(o);
     const first = Math.max(0, Math.ceil((w.from - now) / DAY_MS - 1 / 24));
     const working = daysBy(w, now, w.to);
-    if (working <= 0) continue;
-    o.products.forEach((p, line) => {
-      const used = new Array<number>(first + working).fill(0);
-      for (let k = 0; k < first; k++) used[k] = 1;
-      const heldHere = [...state.activeForOffer(o.id)]
-        .map((id) => state.matches.get(id)!)
-        .filter((m) => m.status !== 'proposed')
-        .map((m) => ({ m, l: lineOf(state, m) }))
-        .filter(({ l }) => l.line === line)
-        .map(({ m, l }) => ({ days: m.units / l.rate, due: l.due }))
-        .sort((x, y) => x.due - y.due);
-      let k = first;
-      for (const c of heldHere) {
-        let left = c.days;
-        while (left > 1e-9 && k < used.length) {
-          const take = Math.min(1 - used[k], left);
-          used[k] += take;
-          left -= take;
-          if (used[k] >= 1 - 1e-9) k++;
-        }
-      }
-      const days = used.map((u) => Math.max(0, Math.floor((1 - u) * p.unitsPerDay + 1e-6)));
+    if (working <= 0) return lineUse.set(key, null), null;
+    const used = new Array<number>(first + working).fill(0);
+    for (let k = 0; k < first; k++) used[k] = 1;
+    const rate = o.products[line].unitsPerDay;
+    for (const id of state.activeForOffer(o.id)) {
+      if (unacceptedIds.has(id)) continue;
+      const m = state.matches.get(id)!;
+      if (!scope && m.status === 'proposed') continue;
+      const l = lineOf(state, m);
+      if (l.line !== line) continue;
+      const units = Math.ceil((m.units / l.rate) * rate - 1e-6);
+      instance.demands.push({ id: `held:${id}`, units, priority: HELD });
+      instance.arcs.push({ supply: key, demand: `held:${id}`, cost: 0, limit: units, due: Math.max(0, dayIndex(l.due)) });
+    }
+    lineUse.set(key, used);
+    return used;
+  };
+  // one supply per line, in its own product's units (a converted line's output is counted in them too: the
+  // per-line check sizes what the line really gives)
+  const supplies = new Map<string, boolean>();
+  const supplyFor = (o: OfferView, e: Eligible): string | null => {
+    const line = e.route.line;
+    const id = `${o.id}#${line}`;
+    if (!supplies.has(id)) {
+      const used = usedOn(o, line);
+      const rate = o.products[line].unitsPerDay;
+      const days = used ? used.map((u) => Math.max(0, Math.floor((1 - u) * rate + 1e-6))) : [];
       const units = days.reduce((n, x) => n + x, 0);
-      if (units > 0) instance.supplies.push({ id: `${o.id}#${line}`, units, days });
-    });
-  }
-  instance.supplies.sort((a, b) => a.id.localeCompare(b.id));
-  const supplyIds = new Set(instance.supplies.map((x) => x.id));
+      supplies.set(id, units > 0);
+      if (units > 0) instance.supplies.push({ id, units, days });
+    }
+    return supplies.get(id) ? id : null;
+  };
   const demands = [...openDemands].sort((a, b) => a.id.localeCompare(b.id));
   for (const d of demands) {
     const units = d.remainingUnits - (heldByDemand.get(d.id) ?? 0);
     if (units <= 0) continue;
     instance.demands.push({ id: d.id, units, priority: priorityWeight[d.priority] });
     let taken = 0;
-    for (const c of candidatesFor(state, d, units, now, 2 * maxArcsPerDemand)) {
-      const supply = `${c.o.id}#${c.e.route.line}`;
+    for (const c of candidatesFor(state, d, now, 2 * maxArcsPerDemand)) {
       const due = dayIndex(dueFor(d, c.e));
-      if (!supplyIds.has(supply) || due < 0) continue;
+      const supply = due < 0 || !offerIds.has(c.o.id) ? null : supplyFor(c.o, c.e);
+      if (!supply) continue;
       if (++taken > maxArcsPerDemand) break;
       evaluations.set(`${supply}:${d.id}`, { o: c.o, d, e: c.e });
       // a standing proposal is preferred by a tenth of a cent a unit, so equal allocations do not churn
@@ -518,10 +641,15 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       instance.arcs.push({ supply, demand: d.id, cost: c.cost - stay, limit: Math.min(c.e.deliverableUnits, cap), due });
     }
   }
+  instance.supplies.sort((a, b) => a.id.localeCompare(b.id));
   const result = solveAllocation(instance);
   const plans: Plan[] = [];
   const keep = new Set<string>();
   for (const f of result.flows) {
+    if (f.demand.startsWith('held:')) {
+      heldServed += f.units;
+      continue;
+    }
     const ev = evaluations.get(`${f.supply}:${f.demand}`)!;
     if (f.units < ev.o.minOrderUnits) continue;
     const existing = unaccepted.get(`${ev.o.id}:${f.demand}`);
@@ -539,8 +667,8 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     kept: keep.size,
     held,
     previousWeighted,
-    unitsAllocated: result.unitsAllocated,
-    weightedUnits: result.weightedUnits,
+    unitsAllocated: result.unitsAllocated - heldServed,
+    weightedUnits: result.weightedUnits - HELD * heldServed,
     totalCost: result.totalCost,
     solveMs: Math.round((performance.now() - started) * 10) / 10,
   };
