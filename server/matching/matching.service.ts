@@ -16,10 +16,10 @@ import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
 import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
 import { shareCapLeft } from '../trust/records';
-import { evaluate, explain } from './eligibility';
-import type { OfferView } from './types';
+import { explain } from './eligibility';
+import type { DemandView, OfferView } from './types';
 import { priorityWeight } from '../../models/common.schema';
-import { confirmationOverflow, dueFor, lineFree, lineOf, nearMisses, overbookedLines, offerReasons, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
+import { candidatesFor, confirmationOverflow, demandsListing, eligibleFor, dueFor, freeOnLine, fresh, lineFree, lineOf, nearMisses, overbookedLines, offerReasons, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
 
 type Side = 'buyer' | 'supplier';
 type Actor = { userId: string | null; role: string };
@@ -93,45 +93,45 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
   emitMatch(tx, 'match:proposed', m, transition(tx, 'proposed', SYSTEM, source === 'optimizer' ? 'global allocation' : undefined));
 }
 
-/** Above this many open postings in the part of the market a change touches, matching stays incremental. */
-export const REPLAN_MAX_POSTINGS = 6000;
+/**
+ * How far a change re-plans: a part of the market (`LedgerState.component`) of up to `componentMax` open
+ * postings is solved again whole; in a larger one, the neighbourhood of the change is (its best offers, the
+ * demands holding proposals on them or waiting for them, and theirs, up to `demands` and `offers`), with every
+ * other commitment held as it is, and at most `changes` proposals move per change, most urgent first (what is
+ * left moves with the next change nearby). Either way the standing proposals only improve; the coordinator's
+ * optimize solves everything. Measured by bench:replan.
+ */
+export const replanLimits = { componentMax: 2000, demands: 100, offers: 80, offersPerDemand: 8, waitingPerOffer: 12, changes: 24 };
 
 /** Per command, each category's state revision when its part of the market was last solved (and filled). */
 const solvedIn = new WeakMap<Tx, Map<string, number>>();
 
 /**
  * Proposes matches for a demand that is new, changed or has units free again: the part of the market it is
- * in (its category and every category linked to it by an offer that serves both) is solved again, most
- * priority-weighted units first, then least cost, and the standing proposals nobody accepted follow that
- * optimum. A more urgent demand thereby takes units proposed to less urgent ones. What the optimum leaves
- * uncovered is then planned incrementally (units the network counts at a converted line's rate).
+ * in (its category and every category linked to it by an offer that serves both, or in a large market the
+ * neighbourhood of the demand) is solved again, most priority-weighted units first, then least cost, and the
+ * standing proposals nobody accepted follow that optimum. A more urgent demand thereby takes units proposed to
+ * less urgent ones. What the optimum leaves uncovered is then planned incrementally (units the network counts
+ * at a converted line's rate).
  */
 export function matchDemand(tx: Tx, demandId: string, source: Match['source'] = 'incremental'): number {
   const d = tx.state.demands.get(demandId);
-  const made = d ? replan(tx, [d.category], source, { demands: [demandId] }) : -1;
-  if (made >= 0) return made;
-  // too large to re-solve per change: the incremental planner with priority pre-emption
-  let n = planForDemand(tx.state, demandId, tx.now, (p) => propose(tx, p, source));
-  const bumped = preempt(tx, demandId, source);
-  n += bumped.made;
-  for (const id of bumped.demands) n += matchDemand(tx, id, source);
-  return n;
+  return d ? replan(tx, [d.category], source, { demands: [demandId] }) : 0;
 }
 
 export function matchOffer(tx: Tx, offerId: string) {
   const o = tx.state.offers.get(offerId);
   const categories = new Set([...(o?.products.map((p) => p.category) ?? []), ...tx.state.categoriesOf(offerId)]);
-  const made = replan(tx, categories, 'incremental', { offers: [offerId] });
-  return made >= 0 ? made : planForOffer(tx.state, offerId, tx.now, (p) => propose(tx, p, 'incremental'));
+  return replan(tx, categories, 'incremental', { offers: [offerId] });
 }
 
 /**
  * Re-solves the part of the market around `categories` (unless nothing changed in it since this command last
- * did) and moves the unaccepted proposals in it to the optimum; a standing proposal wins a tie, so equal
- * allocations do not churn. Then what the optimum left open is planned incrementally for the postings it
- * touched and for `fill`: the network counts a converted line in its own units and drops flows under a minimum
- * order, so a demand can end with less than a line could still give it. Returns the proposals made, or -1
- * when the part is too large to re-solve per change.
+ * did), or the neighbourhood of `fill` when that part is large, and moves the unaccepted proposals in it to the
+ * optimum; a standing proposal wins a tie, so equal allocations do not churn. Then what the optimum left open is
+ * planned incrementally for the postings it touched and for `fill`: the network counts a converted line in its
+ * own units and drops flows under a minimum order, so a demand can end with less than a line could still give
+ * it. Returns the proposals made.
  */
 export function replan(tx: Tx, categories: Iterable<string>, source: Match['source'], fill: { demands?: string[]; offers?: string[] } = {}): number {
   const s = tx.state;
@@ -140,15 +140,19 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
   const cats = [...categories];
   const touched = new Set(fill.demands ?? []);
   let made = 0;
-  let solved: Iterable<string> = cats;
+  let solved: Iterable<string> = [];
   if (cats.some((c) => done.get(c) !== s.revision)) {
     const scope = s.component(cats, tx.now);
-    if (scope.offers.length + scope.demands.length > REPLAN_MAX_POSTINGS) return -1;
-    solved = scope.categories;
-    if (scope.demands.length && scope.offers.length) {
-      made += solve(tx, scope, source, touched);
-      // proposals the optimum did not need stay where they are, so units can be free for a demand it did not touch
-      for (const d of scope.demands) if (!touched.has(d.id) && s.demandView(d.id, tx.now) && uncoveredUnits(s, s.demandView(d.id, tx.now)!) > 0) touched.add(d.id);
+    if (scope.offers.length + scope.demands.length > replanLimits.componentMax) {
+      const near = neighbourhood(tx, fill);
+      if (near.demands.length && near.offers.length) made += solve(tx, near, source, touched, replanLimits.changes);
+    } else {
+      solved = scope.categories;
+      if (scope.demands.length && scope.offers.length) {
+        made += solve(tx, scope, source, touched);
+        // proposals the optimum did not need stay where they are, so units can be free for a demand it did not touch
+        for (const d of scope.demands) if (!touched.has(d.id) && s.demandView(d.id, tx.now) && uncoveredUnits(s, s.demandView(d.id, tx.now)!) > 0) touched.add(d.id);
+      }
     }
   }
   for (const id of touched) made += planForDemand(s, id, tx.now, (p) => propose(tx, p, source));
@@ -157,8 +161,61 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
   return made;
 }
 
+/**
+ * The neighbourhood of a change in a large market, breadth first: a demand's best offers and the offers it has
+ * proposals on; an offer's demands with proposals on it and the most urgent uncovered demands that count it
+ * among their best; two rounds, within `replanLimits`.
+ */
+function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] }): { offers: OfferView[]; demands: DemandView[] } {
+  const s = tx.state;
+  const now = tx.now;
+  const L = replanLimits;
+  const demands = new Map<string, DemandView>();
+  const offers = new Map<string, OfferView>();
+  const addDemand = (id: string, to: string[]) => {
+    if (demands.size >= L.demands || demands.has(id)) return;
+    const v = s.demandView(id, now);
+    if (v) (demands.set(id, v), to.push(id));
+  };
+  const addOffer = (id: string, to: string[]) => {
+    if (offers.size >= L.offers || offers.has(id)) return;
+    const v = s.offerView(id, now);
+    if (v) (offers.set(id, v), to.push(id));
+  };
+  let frontierD: string[] = [];
+  let frontierO: string[] = [];
+  for (const id of seeds.demands ?? []) addDemand(id, frontierD);
+  for (const id of seeds.offers ?? []) {
+    addOffer(id, frontierO);
+    // the demands it can serve learn of it now (their cached candidates are patched), so they list it below
+    for (const d of s.demandsFor(id, now)) eligibleFor(s, d, now);
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const id of frontierD) {
+      const d = demands.get(id)!;
+      for (const m of s.pendingForDemand(id)) addOffer(m.offerId, frontierO);
+      for (const c of candidatesFor(s, d, now, L.offersPerDemand)) addOffer(c.o.id, frontierO);
+    }
+    const nextD: string[] = [];
+    for (const id of frontierO) {
+      for (const m of s.pendingForOffer(id)) addDemand(m.demandId, nextD);
+      // demands that could use it: short ones first (they gain), then covered ones (moving frees their lines)
+      const could: { v: DemandView; short: boolean }[] = [];
+      for (const did of demandsListing(s, id)) {
+        const v = demands.has(did) ? null : s.demandView(did, now);
+        if (v) could.push({ v, short: uncoveredUnits(s, v) > 0 });
+      }
+      could.sort((a, b) => Number(b.short) - Number(a.short) || priorityWeight[b.v.priority] - priorityWeight[a.v.priority] || a.v.deadline - b.v.deadline);
+      for (const { v } of could.slice(0, L.waitingPerOffer)) addDemand(v.id, nextD);
+    }
+    frontierD = nextD;
+    frontierO = [];
+  }
+  return { offers: [...offers.values()], demands: [...demands.values()] };
+}
+
 /** One re-solve of a part of the market: withdraws what moves (with the reason) and proposes the optimum. */
-function solve(tx: Tx, scope: ReturnType<Tx['state']['component']>, source: Match['source'], touched: Set<string>): number {
+function solve(tx: Tx, scope: { offers: OfferView[]; demands: DemandView[] }, source: Match['source'], touched: Set<string>, budget = Infinity): number {
   const s = tx.state;
   const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true });
   if (!g.replaced.length && !g.plans.length) return 0;
@@ -167,6 +224,7 @@ function solve(tx: Tx, scope: ReturnType<Tx['state']['component']>, source: Matc
   // stay until a planned proposal needs their units (so a change moves only what it must)
   const standing = new Map<string, Match>();
   const movable: Match[] = [];
+  const shrinkable: Match[] = [];
   for (const id of g.replaced) {
     const m = s.matches.get(id);
     if (!m || m.status !== 'proposed') continue;
@@ -176,24 +234,52 @@ function solve(tx: Tx, scope: ReturnType<Tx['state']['component']>, source: Matc
       continue;
     }
     standing.set(`${m.offerId}:${m.demandId}`, m);
-    if (p.units < m.units) resize(tx, m, p, p.units);
+    // the optimum keeps the pair with fewer units: cut only when a planned proposal needs them
+    if (p.units < m.units) shrinkable.push(m);
   }
   const urgentBy = new Map<number, string>(Object.entries(priorityWeight).map(([k, v]) => [v, k]));
   const weight = (m: { priority: string }) => priorityWeight[m.priority as keyof typeof priorityWeight] ?? 1;
-  /** Withdraws movable proposals (least urgent, latest due first) while `need()` says units are still missing. */
-  const makeRoom = (victims: Match[], taker: DemandViewLike, need: () => boolean) => {
-    victims.sort((a, b) => weight(a) - weight(b) || lineOf(s, b).due - lineOf(s, a).due);
-    for (const m of victims) {
-      if (!need()) return;
-      const cur = s.matches.get(m.id);
-      if (!cur || cur.status !== 'proposed') continue;
-      close(tx, cur, 'withdrawn', weight(taker) > weight(cur) ? `a more urgent demand (${urgentBy.get(weight(taker))}) took these units` : 're-planned: these units serve the demands better elsewhere (most urgent first, then cheapest)');
-      touched.add(cur.demandId);
+  // what can make room, by line and by demand; sorted once: least urgent, latest due first
+  const slot = new Map<string, { line: number; due: number }>();
+  for (const m of [...movable, ...shrinkable]) slot.set(m.id, lineOf(s, m));
+  movable.sort((a, b) => weight(a) - weight(b) || slot.get(b.id)!.due - slot.get(a.id)!.due);
+  const index = (list: Match[], key: (m: Match) => string) => {
+    const out = new Map<string, Match[]>();
+    for (const m of list) {
+      const k = key(m);
+      const at = out.get(k);
+      if (at) at.push(m);
+      else out.set(k, [m]);
     }
+    return out;
+  };
+  const onLine = (m: Match) => `${m.offerId}#${slot.get(m.id)!.line}`;
+  const room = { line: { shrink: index(shrinkable, onLine), move: index(movable, onLine) }, demand: { shrink: index(shrinkable, (m) => m.demandId), move: index(movable, (m) => m.demandId) } };
+  const target = (m: Match) => (planned.get(`${m.offerId}:${m.demandId}`)?.units ?? 0);
+  /** Proposals that can give way, in order: those the optimum keeps with fewer units, then those it drops. */
+  const giving = (where: { shrink: Map<string, Match[]>; move: Map<string, Match[]> }, key: string) =>
+    [...(where.shrink.get(key) ?? []), ...(where.move.get(key) ?? [])].flatMap((m) => {
+      const cur = s.matches.get(m.id);
+      return cur && cur.status === 'proposed' && cur.units > target(cur) ? [cur] : [];
+    });
+  /** Cuts a proposal to what the optimum keeps of it: resized, or withdrawn with the reason. */
+  const planOf = (m: Match): Plan | null => {
+    const o = s.offerView(m.offerId, tx.now);
+    const d = s.demandView(m.demandId, tx.now);
+    const e = o && d ? fresh(o, d, tx.now) : null;
+    return o && d && e ? { offer: o, demand: d, e, units: m.units } : null;
+  };
+  const cut = (m: Match, taker: DemandViewLike, to = target(m)) => {
+    const p = to > 0 ? (planned.get(`${m.offerId}:${m.demandId}`) ?? planOf(m)) : null;
+    if (p) return resize(tx, m, p, to);
+    close(tx, m, 'withdrawn', weight(taker) > weight(m) ? `a more urgent demand (${urgentBy.get(weight(taker))}) took these units` : 're-planned: these units serve the demands better elsewhere (most urgent first, then cheapest)');
+    touched.add(m.demandId);
   };
   let made = 0;
   const ordered = [...g.plans].sort((a, b) => priorityWeight[b.demand.priority] - priorityWeight[a.demand.priority]);
+  const before = tx.state.revision;
   for (const p of ordered) {
+    if (tx.state.revision - before >= budget) break;
     touched.add(p.demand.id);
     let o = s.offerView(p.offer.id, tx.now);
     let d = s.demandView(p.demand.id, tx.now);
@@ -204,10 +290,42 @@ function solve(tx: Tx, scope: ReturnType<Tx['state']['component']>, source: Matc
     if (!have && s.pendingForDemand(d.id).some((m) => m.offerId === o!.id)) continue;
     const want = p.units - have;
     if (want <= 0) continue;
+    // what this proposal can really gain, counted before anything is cut: on the line, proposals give way only
+    // while that frees units by this demand's due date; for the demand, only as many units as the line gives
     const line = p.e.route.line;
-    // room on the line, and within what the demand still needs, from movable proposals not in the optimum
-    makeRoom(movable.filter((m) => m.offerId === o!.id && lineOf(s, m).line === line), d, () => lineFree(s, s.offerView(o!.id, tx.now)!, s.demandView(d!.id, tx.now)!, p.e, tx.now) < want);
-    makeRoom(movable.filter((m) => m.demandId === d!.id), d, () => uncoveredUnits(s, s.demandView(d!.id, tx.now)!) < want);
+    const cuts = new Map<string, number>();
+    const [ov, dv] = [o, d];
+    let free = lineFree(s, o, d, p.e, tx.now);
+    for (const m of free < want ? giving(room.line, `${o.id}#${line}`) : []) {
+      const freeIf = (units: number) => freeOnLine(s, ov, dv, p.e, tx.now, new Map([...cuts, [m.id, units]]));
+      const most = freeIf(target(m));
+      if (most <= free) continue;
+      // cut only as far as needed: the most units it can keep with this proposal still getting what it can
+      const enough = Math.min(want, most);
+      let lo = target(m);
+      let hi = m.units;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (freeIf(mid) >= enough) lo = mid;
+        else hi = mid;
+      }
+      const keep = lo >= o.minOrderUnits ? lo : target(m);
+      cuts.set(m.id, keep);
+      free = freeIf(keep);
+      if (free >= want) break;
+    }
+    const gain = Math.min(want, free, shareCapLeft(s, o.orgId, d, tx.now));
+    if (gain <= 0 || (!have && gain < o.minOrderUnits)) continue;
+    let uncovered = uncoveredUnits(s, d) + [...cuts].reduce((n, [id, to]) => n + (s.matches.get(id)!.demandId === d!.id ? s.matches.get(id)!.units - to : 0), 0);
+    for (const m of uncovered < gain ? giving(room.demand, d.id) : []) {
+      if (cuts.has(m.id)) continue;
+      // the demand's other proposals give way by as many units as this one gains, no more
+      const keep = Math.max(target(m), m.units - (gain - uncovered));
+      cuts.set(m.id, keep >= s.offers.get(m.offerId)!.minOrderUnits ? keep : target(m));
+      uncovered += m.units - cuts.get(m.id)!;
+      if (uncovered >= gain) break;
+    }
+    for (const [id, to] of cuts) cut(s.matches.get(id)!, d, to);
     o = s.offerView(p.offer.id, tx.now);
     d = s.demandView(p.demand.id, tx.now);
     if (!o || !d) continue;
@@ -221,45 +339,6 @@ function solve(tx: Tx, scope: ReturnType<Tx['state']['component']>, source: Matc
     made++;
   }
   return made;
-}
-
-function preempt(tx: Tx, demandId: string, source: Match['source']): { made: number; demands: Set<string> } {
-  const s = tx.state;
-  const demands = new Set<string>();
-  let made = 0;
-  const d = s.demandView(demandId, tx.now);
-  if (!d || uncoveredUnits(s, d) <= 0) return { made, demands };
-  const weight = priorityWeight[d.priority];
-  const victims: { m: Match; o: OfferView; e: Extract<ReturnType<typeof evaluate>, { eligible: true }> }[] = [];
-  const proposedBy = new Set(s.pendingForDemand(d.id).map((m) => m.offerId));
-  for (const o of s.offersServing(d.category, tx.now)) {
-    if (s.isDeclined(d.id, o.id) || proposedBy.has(o.id)) continue;
-    const e = evaluate(o, d, tx.now);
-    if (!e.eligible) continue;
-    for (const m of s.pendingForOffer(o.id)) {
-      if (m.status !== 'proposed' || priorityWeight[m.priority as keyof typeof priorityWeight] >= weight) continue;
-      if (lineOf(s, m).line !== e.route.line) continue;
-      victims.push({ m, o, e });
-    }
-  }
-  // the least urgent first, and of those the latest due
-  const rank = new Map(victims.map((v) => [v.m.id, { w: priorityWeight[v.m.priority as keyof typeof priorityWeight], due: lineOf(s, v.m).due }]));
-  victims.sort((a, b) => rank.get(a.m.id)!.w - rank.get(b.m.id)!.w || rank.get(b.m.id)!.due - rank.get(a.m.id)!.due);
-  for (const v of victims) {
-    if (uncoveredUnits(s, d) <= 0) break;
-    const current = s.matches.get(v.m.id);
-    if (!current || current.status !== 'proposed') continue;
-    close(tx, current, 'withdrawn', `a more urgent demand (${d.priority}) took these units`);
-    demands.add(current.demandId);
-    const o = s.offerView(v.o.id, tx.now);
-    if (!o || s.pendingForDemand(d.id).some((m) => m.offerId === o.id)) continue;
-    const units = Math.min(lineFree(s, o, d, v.e, tx.now), v.e.deliverableUnits, uncoveredUnits(s, d));
-    if (units >= o.minOrderUnits && units > 0) {
-      propose(tx, { offer: o, demand: d, e: v.e, units }, source);
-      made++;
-    }
-  }
-  return { made, demands };
 }
 
 /** A standing proposal the optimum keeps with other units: same match, new units, score and explanation. */

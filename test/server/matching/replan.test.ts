@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import request from 'supertest';
 import type { Match } from '../../../models/match.schema';
 import { bareLedger } from '../../../server/ledger/bare';
-import { emitDemand, emitOffer, matchDemand, matchOffer, optimumFromScratch, standingWeight } from '../../../server/matching/matching.service';
+import { emitDemand, emitOffer, matchDemand, matchOffer, optimumFromScratch, replanLimits, standingWeight } from '../../../server/matching/matching.service';
+import { overbookedLines } from '../../../server/matching/planner';
 import { newDemand, newOffer } from '../../../server/postings/postings.service';
 import { recordStep } from '../../../server/trust/trust.service';
 import { bearer, register, startTestServer, type Account } from '../../fixtures/app';
@@ -12,56 +13,126 @@ import { connect, waitFor, type ClientSocket } from '../../fixtures/sockets';
 
 const DAY = 86_400_000;
 
+type OfferEvent = { kind: 'offer'; rate: number; days: number; price: number; at: { lat: number; lng: number } };
+type DemandEvent = { kind: 'demand'; units: number; due: number; priority: 'normal' | 'high' | 'critical'; max: number; at: { lat: number; lng: number } };
+
+/** A gown market on the ledger's state machine: one verified supplier, one buyer, postings applied as the service commits them. */
+function gownMarket(now: number) {
+  const m = bareLedger(now);
+  m.state.orgs.set('s', { id: 's', name: 'Supplier', kind: 'supplier', region: 'HB', location: { lat: 30.6, lng: 114.3 }, certifications: ['iso-13485', 'gb-19082'], stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
+  for (const c of ['iso-13485', 'gb-19082']) {
+    recordStep(m.tx(), m.state.orgs.get('s')!, c, { decision: 'verified', certificateNumber: `T-${c}`, issuer: 'test', validFrom: new Date(now - DAY).toISOString(), validUntil: new Date(now + 365 * DAY).toISOString() });
+  }
+  m.state.orgs.set('b', { id: 'b', name: 'Buyer', kind: 'buyer', region: 'HB', location: { lat: 30.6, lng: 114.3 }, certifications: [], stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
+  const post = (ev: OfferEvent | DemandEvent): string => {
+    const tx = m.tx();
+    if (ev.kind === 'offer') {
+      const o = newOffer(tx, m.state.orgs.get('s')!, {
+        products: [{ category: 'protective-gown', unitsPerDay: ev.rate }], capabilities: ['sewing'], certifications: ['iso-13485', 'gb-19082'],
+        availableFrom: new Date(now).toISOString(), availableTo: new Date(now + ev.days * DAY).toISOString(), location: ev.at, minOrderUnits: 1, pricePerUnit: ev.price, conversionLeadDays: 0,
+      } as never);
+      emitOffer(tx, o);
+      matchOffer(tx, o.id);
+      return o.id;
+    }
+    const d = newDemand(tx, m.state.orgs.get('b')!, {
+      category: 'protective-gown', quantity: ev.units, deadline: new Date(now + ev.due * DAY).toISOString(), deliveryLocation: ev.at, requiredCertifications: [], maxPricePerUnit: ev.max, priority: ev.priority,
+    } as never);
+    emitDemand(tx, d);
+    matchDemand(tx, d.id);
+    return d.id;
+  };
+  const proposed = (demandId: string) => [...m.state.matches.values()].filter((x) => x.demandId === demandId && x.status === 'proposed').reduce((n, x) => n + x.units, 0);
+  return { m, post, proposed };
+}
+
+/** Runs `body` with the re-planning limits of a market too large to re-solve whole: only the neighbourhood of each change. */
+function asInALargeMarket<T>(body: () => T): T {
+  const limits = { ...replanLimits };
+  replanLimits.componentMax = 0;
+  try {
+    return body();
+  } finally {
+    Object.assign(replanLimits, limits);
+  }
+}
+
 describe('live re-planning: the standing proposals follow the optimum', function () {
   this.timeout(120_000);
+  const now = Date.UTC(2026, 11, 1);
+  const place = fc.record({ lat: fc.double({ min: 22, max: 40, noNaN: true }), lng: fc.double({ min: 100, max: 121, noNaN: true }) });
+  const offer = fc.record({ kind: fc.constant('offer' as const), rate: fc.integer({ min: 50, max: 2000 }), days: fc.integer({ min: 5, max: 40 }), price: fc.integer({ min: 5, max: 30 }), at: place });
+  const demand = fc.record({
+    kind: fc.constant('demand' as const),
+    units: fc.integer({ min: 500, max: 30_000 }),
+    due: fc.integer({ min: 6, max: 45 }),
+    priority: fc.constantFrom('normal' as const, 'high' as const, 'critical' as const),
+    max: fc.integer({ min: 10, max: 40 }),
+    at: place,
+  });
 
   it('when postings of random sizes, prices, places and urgencies arrive in random order, then after every one the standing proposals carry at least 99 % of the from-scratch optimum', () => {
-    const now = Date.UTC(2026, 11, 1);
-    const place = fc.record({ lat: fc.double({ min: 22, max: 40, noNaN: true }), lng: fc.double({ min: 100, max: 121, noNaN: true }) });
-    const offer = fc.record({ kind: fc.constant('offer' as const), rate: fc.integer({ min: 50, max: 2000 }), days: fc.integer({ min: 5, max: 40 }), price: fc.integer({ min: 5, max: 30 }), at: place });
-    const demand = fc.record({
-      kind: fc.constant('demand' as const),
-      units: fc.integer({ min: 500, max: 30_000 }),
-      due: fc.integer({ min: 6, max: 45 }),
-      priority: fc.constantFrom('normal', 'high', 'critical'),
-      max: fc.integer({ min: 10, max: 40 }),
-      at: place,
-    });
     let runsWithProposals = 0;
     fc.assert(
       fc.property(fc.array(fc.oneof(offer, demand), { minLength: 4, maxLength: 24 }), (events) => {
-        const m = bareLedger(now);
-        m.state.orgs.set('s', { id: 's', name: 'Supplier', kind: 'supplier', region: 'HB', location: { lat: 30.6, lng: 114.3 }, certifications: ['iso-13485', 'gb-19082'], stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
-        for (const c of ['iso-13485', 'gb-19082']) {
-          recordStep(m.tx(), m.state.orgs.get('s')!, c, { decision: 'verified', certificateNumber: `T-${c}`, issuer: 'test', validFrom: new Date(now - DAY).toISOString(), validUntil: new Date(now + 365 * DAY).toISOString() });
-        }
-        m.state.orgs.set('b', { id: 'b', name: 'Buyer', kind: 'buyer', region: 'HB', location: { lat: 30.6, lng: 114.3 }, certifications: [], stats: { confirmed: 0, delivered: 0, cancelled: 0, lapsed: 0 }, statsSeq: 0 } as never);
+        const { m, post } = gownMarket(now);
         let anyProposal = false;
-        for (const ev of events) {
-          const tx = m.tx();
-          if (ev.kind === 'offer') {
-            const o = newOffer(tx, m.state.orgs.get('s')!, {
-              products: [{ category: 'protective-gown', unitsPerDay: ev.rate }], capabilities: ['sewing'], certifications: ['iso-13485', 'gb-19082'],
-              availableFrom: new Date(now).toISOString(), availableTo: new Date(now + ev.days * DAY).toISOString(), location: ev.at, minOrderUnits: 1, pricePerUnit: ev.price, conversionLeadDays: 0,
-            } as never);
-            emitOffer(tx, o);
-            matchOffer(tx, o.id);
-          } else {
-            const d = newDemand(tx, m.state.orgs.get('b')!, {
-              category: 'protective-gown', quantity: ev.units, deadline: new Date(now + ev.due * DAY).toISOString(), deliveryLocation: ev.at, requiredCertifications: [], maxPricePerUnit: ev.max, priority: ev.priority,
-            } as never);
-            emitDemand(tx, d);
-            matchDemand(tx, d.id);
-          }
+        events.forEach((ev, i) => {
+          post(ev);
           const optimum = optimumFromScratch(m.state, m.tx);
           anyProposal ||= standingWeight(m.state) > 0;
-          expect(standingWeight(m.state), `after ${events.indexOf(ev) + 1} of ${events.length} events`).to.be.at.least(0.99 * optimum);
-        }
+          expect(standingWeight(m.state), `after ${i + 1} of ${events.length} events`).to.be.at.least(0.99 * optimum);
+        });
         if (anyProposal) runsWithProposals++;
       }),
       { numRuns: 40 },
     );
     expect(runsWithProposals, 'runs in which anything was proposed').to.be.greaterThan(10);
+  });
+
+  describe('in a market too large to re-solve whole (the neighbourhood of each change)', () => {
+    it('when postings arrive in random order, then no line is ever promised more than it makes by a due date, and proposals are made', () => {
+      let proposedRuns = 0;
+      fc.assert(
+        fc.property(fc.array(fc.oneof(offer, demand), { minLength: 4, maxLength: 24 }), (events) =>
+          asInALargeMarket(() => {
+            const { m, post } = gownMarket(now);
+            for (const ev of events) {
+              post(ev);
+              for (const o of m.state.openOffers(now)) expect(overbookedLines(m.state, o, now), `offer ${o.id}`).to.deep.equal([]);
+            }
+            if (standingWeight(m.state) > 0) proposedRuns++;
+          }),
+        ),
+        { numRuns: 40 },
+      );
+      expect(proposedRuns).to.be.greaterThan(10);
+    });
+
+    it('when a critical demand arrives after a normal one took the only line, then it takes the unaccepted units', () =>
+      asInALargeMarket(() => {
+        const { post, proposed } = gownMarket(now);
+        const at = { lat: 30.6, lng: 114.3 };
+        post({ kind: 'offer', rate: 100, days: 10, price: 10, at });
+        const normal = post({ kind: 'demand', units: 1000, due: 12, priority: 'normal', max: 20, at });
+        expect(proposed(normal)).to.equal(1000);
+        const critical = post({ kind: 'demand', units: 1000, due: 12, priority: 'critical', max: 20, at });
+        expect(proposed(critical)).to.equal(1000);
+        expect(proposed(normal)).to.equal(0);
+      }));
+
+    it('when a new line only a covered demand can use is posted, then that demand moves to it and the line it leaves serves the demand that was short', () =>
+      asInALargeMarket(() => {
+        const { post, proposed } = gownMarket(now);
+        const at = { lat: 22, lng: 100 };
+        const cheapOnly = post({ kind: 'demand', units: 500, due: 6, priority: 'normal', max: 10, at });
+        const any = post({ kind: 'demand', units: 500, due: 6, priority: 'normal', max: 11, at });
+        post({ kind: 'offer', rate: 100, days: 5, price: 5, at });
+        expect(proposed(cheapOnly) + proposed(any)).to.equal(500);
+        // only `any` pays 11 a unit: it moves there, and the cheap line's 500 go to both as they can
+        post({ kind: 'offer', rate: 100, days: 5, price: 11, at });
+        expect(proposed(cheapOnly) + proposed(any)).to.equal(1000);
+      }));
   });
 
   describe('through the service', () => {
