@@ -187,8 +187,11 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
   for (const id of seeds.demands ?? []) addDemand(id, frontierD);
   for (const id of seeds.offers ?? []) {
     addOffer(id, frontierO);
-    // the demands it can serve learn of it now (their cached candidates are patched), so they list it below
-    for (const d of s.demandsFor(id, now)) eligibleFor(s, d, now);
+    // the demands that could use it most learn of it now (their cached candidates are patched), so they list it
+    // below: short ones first, then the most urgent
+    const could = s.demandsFor(id, now).map((v) => ({ v, short: uncoveredUnits(s, v) > 0 }));
+    could.sort((a, b) => Number(b.short) - Number(a.short) || priorityWeight[b.v.priority] - priorityWeight[a.v.priority] || a.v.deadline - b.v.deadline);
+    for (const { v } of could.slice(0, 4 * L.waitingPerOffer)) eligibleFor(s, v, now);
   }
   for (let round = 0; round < 2; round++) {
     for (const id of frontierD) {

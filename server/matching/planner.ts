@@ -154,9 +154,9 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
   const taken = new Set(state.pendingForOffer(o.id).map((m) => m.demandId));
   const candidates: { d: DemandView; e: Eligible; score: number }[] = [];
   for (const d of state.demandsFor(o.id, now)) {
-    // every demand's candidate list learns of the offer here (once per change), so later planning finds it cached
+    if (taken.has(d.id) || uncoveredUnits(state, d) <= 0) continue;
     const e = candidateOf(state, d, o.id, now)?.e;
-    if (!e || taken.has(d.id) || uncoveredUnits(state, d) <= 0) continue;
+    if (!e) continue;
     candidates.push({ d, e, score: scoreOf(o, d, e, Math.min(e.deliverableUnits, uncoveredUnits(state, d)), now) });
   }
   candidates.sort((a, b) => priorityWeight[b.d.priority] - priorityWeight[a.d.priority] || a.d.deadline - b.d.deadline || b.score - a.score);
