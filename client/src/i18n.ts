@@ -131,11 +131,6 @@ export function fmtShortDay(iso: string | number | Date): string {
   return new Intl.DateTimeFormat(locale(), { month: 'numeric', day: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
 }
 
-/** A calendar day given as 'YYYY-MM-DD', short for chart axes: "12/6". */
-export function fmtIsoDayShort(day: string): string {
-  return new Intl.DateTimeFormat(locale(), { month: 'numeric', day: 'numeric', timeZone: 'UTC' }).format(new Date(day));
-}
-
 /** A calendar day given as 'YYYY-MM-DD', in the medium style (the day itself, whatever the time zone). */
 export function fmtIsoDay(day: string): string {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(day));

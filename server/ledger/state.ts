@@ -88,8 +88,8 @@ export interface LifecycleSettings {
  * journal, while open, records how to undo each change, so a batch that fails to append is rolled back
  * exactly. Plain data, no I/O: the same code serves the service, replay and the tests.
  */
-/** How many offer changes per category the change log keeps for caches to patch from. */
-const CHANGE_LOG = 1024;
+/** How many offer changes per category the change log keeps: caches older than that are computed again. */
+export const CHANGE_LOG = 512;
 
 export class LedgerState {
   readonly offers = new Map<string, Offer>();
@@ -257,7 +257,7 @@ export class LedgerState {
   changedSince(category: string, since: number): string[] | null {
     const n = this.epochOf(category) - since;
     const log = this.changeLog.get(category) ?? [];
-    if (n < 0 || n > log.length) return null;
+    if (n < 0 || n > CHANGE_LOG || n > log.length) return null;
     return log.slice(log.length - n);
   }
 

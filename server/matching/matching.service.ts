@@ -151,7 +151,10 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
       if (scope.demands.length && scope.offers.length) {
         made += solve(tx, scope, source, touched);
         // proposals the optimum did not need stay where they are, so units can be free for a demand it did not touch
-        for (const d of scope.demands) if (!touched.has(d.id) && s.demandView(d.id, tx.now) && uncoveredUnits(s, s.demandView(d.id, tx.now)!) > 0) touched.add(d.id);
+        for (const d of scope.demands) {
+          const v = touched.has(d.id) ? null : s.demandView(d.id, tx.now);
+          if (v && uncoveredUnits(s, v) > 0) touched.add(d.id);
+        }
       }
     }
   }
@@ -170,6 +173,12 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
   const s = tx.state;
   const now = tx.now;
   const L = replanLimits;
+  /** Demands short of units first, then the most urgent, then the earliest due. */
+  const mostInNeed = (views: DemandView[]) =>
+    views
+      .map((v) => ({ v, short: uncoveredUnits(s, v) > 0 }))
+      .sort((a, b) => Number(b.short) - Number(a.short) || priorityWeight[b.v.priority] - priorityWeight[a.v.priority] || a.v.deadline - b.v.deadline)
+      .map(({ v }) => v);
   const demands = new Map<string, DemandView>();
   const offers = new Map<string, OfferView>();
   const addDemand = (id: string, to: string[]) => {
@@ -189,9 +198,7 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
     addOffer(id, frontierO);
     // the demands that could use it most learn of it now (their cached candidates are patched), so they list it
     // below: short ones first, then the most urgent
-    const could = s.demandsFor(id, now).map((v) => ({ v, short: uncoveredUnits(s, v) > 0 }));
-    could.sort((a, b) => Number(b.short) - Number(a.short) || priorityWeight[b.v.priority] - priorityWeight[a.v.priority] || a.v.deadline - b.v.deadline);
-    for (const { v } of could.slice(0, 4 * L.waitingPerOffer)) eligibleFor(s, v, now);
+    for (const v of mostInNeed(s.demandsFor(id, now)).slice(0, 4 * L.waitingPerOffer)) eligibleFor(s, v, now);
   }
   for (let round = 0; round < 2; round++) {
     for (const id of frontierD) {
@@ -203,13 +210,12 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
     for (const id of frontierO) {
       for (const m of s.pendingForOffer(id)) addDemand(m.demandId, nextD);
       // demands that could use it: short ones first (they gain), then covered ones (moving frees their lines)
-      const could: { v: DemandView; short: boolean }[] = [];
+      const could: DemandView[] = [];
       for (const did of demandsListing(s, id)) {
         const v = demands.has(did) ? null : s.demandView(did, now);
-        if (v) could.push({ v, short: uncoveredUnits(s, v) > 0 });
+        if (v) could.push(v);
       }
-      could.sort((a, b) => Number(b.short) - Number(a.short) || priorityWeight[b.v.priority] - priorityWeight[a.v.priority] || a.v.deadline - b.v.deadline);
-      for (const { v } of could.slice(0, L.waitingPerOffer)) addDemand(v.id, nextD);
+      for (const v of mostInNeed(could).slice(0, L.waitingPerOffer)) addDemand(v.id, nextD);
     }
     frontierD = nextD;
     frontierO = [];

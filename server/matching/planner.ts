@@ -55,14 +55,7 @@ export function commitmentsOn(state: LedgerState, offerId: string, line: number,
   const rev = state.offerRev(offerId);
   const hit = except === undefined ? cache.get(key) : undefined;
   if (hit && hit.rev === rev) return hit.list;
-  const keep = which === 'planning' ? PLANNED : RESERVED;
-  const out: Commitment[] = [];
-  for (const id of state.activeForOffer(offerId)) {
-    const m = state.matches.get(id);
-    if (!m || id === except || !keep.has(m.status)) continue;
-    const l = lineOf(state, m);
-    if (l.line === line) out.push({ days: m.units / l.rate, due: l.due });
-  }
+  const out = lineCommitments(state, offerId, line, which === 'planning' ? PLANNED : RESERVED, (m) => (m.id === except ? 0 : m.units));
   if (except === undefined) {
     if (cache.size > 400_000) cache.clear();
     cache.set(key, { rev, list: out });
@@ -82,15 +75,22 @@ export function lineFree(state: LedgerState, o: OfferView, d: DemandView, e: Eli
 
 /** `lineFree` if some proposals on the line were cut to fewer units (`cuts`: match id to its units after). */
 export function freeOnLine(state: LedgerState, o: OfferView, d: DemandView, e: Eligible, now: number, cuts: ReadonlyMap<string, number>): number {
-  const out: Commitment[] = [];
-  for (const id of state.activeForOffer(o.id)) {
-    const m = state.matches.get(id);
-    if (!m || !PLANNED.has(m.status)) continue;
-    const l = lineOf(state, m);
-    const units = cuts.get(id) ?? m.units;
-    if (l.line === e.route.line && units > 0) out.push({ days: units / l.rate, due: l.due });
-  }
+  const out = lineCommitments(state, o.id, e.route.line, PLANNED, (m) => cuts.get(m.id) ?? m.units);
   return maxAddableUnits(windowOf(o), now, out, dueFor(d, e), e.route.unitsPerDay);
+}
+
+/** The commitments on one line among matches in `statuses`, each with the units `unitsOf` gives it (0: left out). */
+function lineCommitments(state: LedgerState, offerId: string, line: number, statuses: ReadonlySet<string>, unitsOf: (m: Match) => number): Commitment[] {
+  const out: Commitment[] = [];
+  for (const id of state.activeForOffer(offerId)) {
+    const m = state.matches.get(id);
+    if (!m || !statuses.has(m.status)) continue;
+    const units = unitsOf(m);
+    if (units <= 0) continue;
+    const l = lineOf(state, m);
+    if (l.line === line) out.push({ days: units / l.rate, due: l.due });
+  }
+  return out;
 }
 
 /** Where the confirmed matches on a line, with one more, would not fit: the first date it could not make them. */
@@ -431,7 +431,7 @@ export interface GlobalPlan {
 }
 
 type Candidate = { o: OfferView; e: Eligible; cost: number; score: number };
-type CandidateEntry = { view: DemandView; epoch: number; hour: number; all: Candidate[]; top: Map<number, Candidate[]> };
+type CandidateEntry = { view: DemandView; epoch: number; hour: number; all: Candidate[]; top: Map<number, Candidate[]>; byOffer: Map<string, Candidate> };
 type CandidateCache = { byDemand: Map<string, CandidateEntry>; byOffer: Map<string, Set<string>> };
 const candidateCache = new WeakMap<LedgerState, CandidateCache>();
 
@@ -459,7 +459,7 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
   if (hit && hit.view === d && hit.hour === hour) {
     if (hit.epoch === epoch) return hit.all;
     const changed = state.changedSince(d.category, hit.epoch);
-    if (changed && changed.length <= 512) {
+    if (changed) {
       const ids = new Set(changed);
       const all = hit.all.filter((c) => !ids.has(c.o.id));
       for (const id of ids) {
@@ -494,7 +494,7 @@ function remember(cache: CandidateCache, d: DemandView, epoch: number, hour: num
     cache.byDemand.clear();
     cache.byOffer.clear();
   }
-  cache.byDemand.set(d.id, { view: d, epoch, hour, all, top: new Map() });
+  cache.byDemand.set(d.id, { view: d, epoch, hour, all, top: new Map(), byOffer: new Map(all.map((c) => [c.o.id, c])) });
   for (let i = 0; i < all.length && i < TOP_INDEXED; i++) {
     let set = cache.byOffer.get(all[i].o.id);
     if (!set) cache.byOffer.set(all[i].o.id, (set = new Set()));
@@ -517,7 +517,8 @@ export function candidatesFor(state: LedgerState, d: DemandView, now: number, li
 
 /** A demand's candidate entry for one offer, if the offer can serve it (from the cached list). */
 export function candidateOf(state: LedgerState, d: DemandView, offerId: string, now: number): Candidate | undefined {
-  return eligibleFor(state, d, now).find((c) => c.o.id === offerId);
+  eligibleFor(state, d, now);
+  return candidateCache.get(state)!.byDemand.get(d.id)!.byOffer.get(offerId);
 }
 
 /**
@@ -557,13 +558,12 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   const openDemands = scope ? scope.demands : state.openDemands(now);
   const pending = scope ? openDemands.flatMap((d) => state.pendingForDemand(d.id)) : state.pendingMatches();
   // re-decided: the unaccepted proposals between the postings solved; every other commitment is held
-  const inScope = scope ? new Set(openOffers.map((o) => o.id)) : null;
-  const offerIds = inScope ?? new Set(openOffers.map((o) => o.id));
+  const offerIds = new Set(openOffers.map((o) => o.id));
   const unacceptedIds = new Set<string>();
   for (const p of pending) {
     const d = state.demands.get(p.demandId);
     if (d) previousWeighted += priorityWeight[d.priority] * p.units;
-    if (p.status === 'proposed' && (!inScope || inScope.has(p.offerId))) {
+    if (p.status === 'proposed' && (!scope || offerIds.has(p.offerId))) {
       unaccepted.set(`${p.offerId}:${p.demandId}`, { id: p.id, units: p.units });
       unacceptedIds.add(p.id);
     } else {
@@ -571,9 +571,8 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       heldByDemand.set(p.demandId, (heldByDemand.get(p.demandId) ?? 0) + p.units);
     }
   }
-  // the time-expanded network: one supply per production line, with each day's output not yet held by an
-  // accepted or confirmed match (those fill the line earliest due first); a demand draws from the days up to
-  // its due date, output made earlier being held for it
+  // the time-expanded network: one supply per production line and day; a demand draws from the days up to its due
+  // date, output made earlier being held for it
   const instance: AllocationInstance = { supplies: [], demands: [], arcs: [] };
   const evaluations = new Map<string, { o: OfferView; d: DemandView; e: Eligible }>();
   const dayIndex = (t: number) => Math.floor((t - now) / DAY_MS + 1 / 24) - 1;
@@ -581,45 +580,32 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   // (from the line's days up to their due dates, as the per-line check counts them), not days set aside
   const HELD = Math.max(...Object.values(priorityWeight)) + 1;
   let heldServed = 0;
-  const lineUse = new Map<string, number[] | null>();
-  const usedOn = (o: OfferView, line: number): number[] | null => {
-    const key = `${o.id}#${line}`;
-    if (lineUse.has(key)) return lineUse.get(key)!;
-    const w = windowOf(o);
-    const first = Math.max(0, Math.ceil((w.from - now) / DAY_MS - 1 / 24));
-    const working = daysBy(w, now, w.to);
-    if (working <= 0) return lineUse.set(key, null), null;
-    const used = new Array<number>(first + working).fill(0);
-    for (let k = 0; k < first; k++) used[k] = 1;
-    const rate = o.products[line].unitsPerDay;
-    for (const id of state.activeForOffer(o.id)) {
-      if (unacceptedIds.has(id)) continue;
-      const m = state.matches.get(id)!;
-      if (!scope && m.status === 'proposed') continue;
-      const l = lineOf(state, m);
-      if (l.line !== line) continue;
-      const units = Math.ceil((m.units / l.rate) * rate - 1e-6);
-      instance.demands.push({ id: `held:${id}`, units, priority: HELD });
-      instance.arcs.push({ supply: key, demand: `held:${id}`, cost: 0, limit: units, due: Math.max(0, dayIndex(l.due)) });
-    }
-    lineUse.set(key, used);
-    return used;
-  };
-  // one supply per line, in its own product's units (a converted line's output is counted in them too: the
-  // per-line check sizes what the line really gives)
+  // one supply per line, each of its days' output in its own product's units (a converted line's output is counted
+  // in them too: the per-line check sizes what the line really gives)
   const supplies = new Map<string, boolean>();
   const supplyFor = (o: OfferView, e: Eligible): string | null => {
     const line = e.route.line;
     const id = `${o.id}#${line}`;
-    if (!supplies.has(id)) {
-      const used = usedOn(o, line);
-      const rate = o.products[line].unitsPerDay;
-      const days = used ? used.map((u) => Math.max(0, Math.floor((1 - u) * rate + 1e-6))) : [];
-      const units = days.reduce((n, x) => n + x, 0);
-      supplies.set(id, units > 0);
-      if (units > 0) instance.supplies.push({ id, units, days });
+    if (supplies.has(id)) return supplies.get(id) ? id : null;
+    const w = windowOf(o);
+    const first = Math.max(0, Math.ceil((w.from - now) / DAY_MS - 1 / 24));
+    const working = daysBy(w, now, w.to);
+    const rate = o.products[line].unitsPerDay;
+    supplies.set(id, working > 0);
+    if (working <= 0) return null;
+    const days = Array.from({ length: first + working }, (_, k) => (k < first ? 0 : rate));
+    instance.supplies.push({ id, units: working * rate, days });
+    for (const mid of state.activeForOffer(o.id)) {
+      if (unacceptedIds.has(mid)) continue;
+      const m = state.matches.get(mid)!;
+      if (!scope && m.status === 'proposed') continue;
+      const l = lineOf(state, m);
+      if (l.line !== line) continue;
+      const units = Math.ceil((m.units / l.rate) * rate - 1e-6);
+      instance.demands.push({ id: `held:${mid}`, units, priority: HELD });
+      instance.arcs.push({ supply: id, demand: `held:${mid}`, cost: 0, limit: units, due: Math.max(0, dayIndex(l.due)) });
     }
-    return supplies.get(id) ? id : null;
+    return id;
   };
   const demands = [...openDemands].sort((a, b) => a.id.localeCompare(b.id));
   for (const d of demands) {
@@ -634,10 +620,10 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       if (++taken > maxArcsPerDemand) break;
       evaluations.set(`${supply}:${d.id}`, { o: c.o, d, e: c.e });
       // a standing proposal is preferred by a tenth of a cent a unit, so equal allocations do not churn
-      const stay = scope?.preferStanding && unaccepted.has(`${c.o.id}:${d.id}`) ? 0.001 : 0;
+      const standing = unaccepted.get(`${c.o.id}:${d.id}`);
+      const stay = scope?.preferStanding && standing ? 0.001 : 0;
       // an organization under the limits for the unverified holds only a share of a critical demand (server/trust)
-      const standing = unaccepted.get(`${c.o.id}:${d.id}`)?.units ?? 0;
-      const cap = d.priority === 'critical' ? shareCapLeft(state, c.o.orgId, d, now) + standing : Infinity;
+      const cap = d.priority === 'critical' ? shareCapLeft(state, c.o.orgId, d, now) + (standing?.units ?? 0) : Infinity;
       instance.arcs.push({ supply, demand: d.id, cost: c.cost - stay, limit: Math.min(c.e.deliverableUnits, cap), due });
     }
   }

@@ -257,18 +257,8 @@ export function buyerView(live: Live): Workspace {
     kinds: ['demands'],
     exports: ['matches'],
     folded: true,
-    onImported: () => void reloadAll(),
+    onImported: () => void ws.reloadOpen(),
   });
-  /** After a file import: the new demands and their matches. */
-  async function reloadAll() {
-    const page = await api.listDemands({ limit: 200 });
-    for (const d of page.items) store.putDemand(d);
-    await pool(
-      page.items.filter((d) => d.status === 'open'),
-      4,
-      (d) => loadMatchesFor('demand', d.id),
-    );
-  }
 
   const ws = postingWorkspace<Demand>(
     {

@@ -5,7 +5,7 @@ import { loadCharts, type CoverageChart, type HistoryChart } from '../charts';
 import { api } from '../api';
 import { h, replace } from '../dom';
 import { errorText } from '../forms';
-import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, fmtCny, fmtMoney, fmtPct, fmtIsoDayShort, orgName, type Key } from '../i18n';
+import { byLabel, categoryName, fmtChange, fmtCompact, fmtDate, fmtInt, fmtRelative, fmtTime, fmtUnits, lang, provinceName, t, unitName, fmtCny, fmtMoney, fmtPct, fmtShortDay, orgName, type Key } from '../i18n';
 import type { Live } from '../live';
 import { store, type Topic } from '../store';
 import { statusBadge } from './matches';
@@ -541,7 +541,7 @@ export function coordinatorView(live: Live): Workspace {
           : t(from === first ? 'co.historyTrend' : 'co.historySince', {
               from: fmtPct(from.short / from.demanded),
               to: fmtPct(last.short / last.demanded),
-              date: fmtIsoDayShort(from.date),
+              date: fmtShortDay(from.date),
             })
         : '';
     replace(
@@ -551,7 +551,7 @@ export function coordinatorView(live: Live): Workspace {
       historyHost,
     );
     historyChart?.update(
-      points.map((p) => fmtIsoDayShort(p.date)),
+      points.map((p) => fmtShortDay(p.date)),
       [
         { name: t('co.demanded'), color: '#455a64', values: points.map((p) => (known(p) ? p.demanded : null)) },
         { name: t('co.proposed'), color: '#f9a825', values: points.map((p) => (known(p) ? p.proposed : null)) },

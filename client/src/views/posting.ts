@@ -47,6 +47,8 @@ export interface PostingWorkspace extends Workspace {
   closeForm(): void;
   /** Opens the form (e.g. to edit a posting). */
   openForm(): void;
+  /** Fetches the organization's postings again and the matches of the open ones (after a file import). */
+  reloadOpen(): Promise<void>;
 }
 
 /**
@@ -99,6 +101,16 @@ export function postingWorkspace<T extends Posting>(
     }
   }
 
+  async function reloadOpen() {
+    const page = await spec.fetch();
+    for (const x of page.items) spec.put(x);
+    await pool(
+      page.items.filter((x) => x.status === 'open'),
+      4,
+      (x) => loadMatchesFor(spec.kind, x.id),
+    );
+  }
+
   const render = () => {
     hooks.renderForm();
     renderList();
@@ -122,6 +134,7 @@ export function postingWorkspace<T extends Posting>(
     showForm,
     closeForm: () => (formOpen = false),
     openForm: () => (formOpen = true),
+    reloadOpen,
     render,
     onChange(topics) {
       if (topics.has('user')) hooks.renderForm();

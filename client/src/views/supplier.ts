@@ -677,18 +677,8 @@ export function supplierView(live: Live): Workspace {
     kinds: ['offers'],
     exports: ['matches'],
     folded: true,
-    onImported: () => void reloadAll(),
+    onImported: () => void ws.reloadOpen(),
   });
-  /** After a file import: the new offers and their matches. */
-  async function reloadAll() {
-    const page = await api.listOffers({ limit: 200 });
-    for (const o of page.items) store.putOffer(o);
-    await pool(
-      page.items.filter((o) => o.status === 'open'),
-      4,
-      (o) => loadMatchesFor('offer', o.id),
-    );
-  }
 
   const certs = certificationsCard();
   void certs.load();

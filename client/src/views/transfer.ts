@@ -1,4 +1,4 @@
-import { api, ApiError, type ImportResult } from '../api';
+import { api, ApiError, type ImportResult, type RowDetail } from '../api';
 import { foldedCard, h, replace } from '../dom';
 import { errorText } from '../forms';
 import { fmtInt, lang, t, type Key } from '../i18n';
@@ -18,12 +18,6 @@ export interface TransferSpec {
   onImported?(kind: TransferKind, result: ImportResult): void;
 }
 
-interface RowError {
-  row?: number;
-  column?: string;
-  message: string;
-}
-
 /**
  * Import and export as files: upload postings as CSV or Excel (all rows or none: a file with an error stores
  * nothing and its row errors are listed, in the viewer's language), download the template, export matches
@@ -35,7 +29,7 @@ export function transferPanel(spec: TransferSpec): { el: HTMLElement; render(): 
   let kind: TransferKind = spec.kinds[0];
   let file: File | null = null;
   let busy = false;
-  let errors: RowError[] = [];
+  let errors: RowDetail[] = [];
   let summary = '';
   let done = '';
   let open = !spec.folded;
