@@ -255,13 +255,15 @@ const STATE_TREE = 0;
  * lexicographically; pairs form an ordered abelian group, so potentials, reduced costs and the
  * optimality test work component-wise exactly as with scalar costs, and no big-M weight is needed.
  * The initial tree is every node hanging from the root with its slack arc, which is already a
- * feasible, non-degenerate basis, so no artificial costs are needed either.
+ * feasible, non-degenerate basis, so no artificial costs are needed either — unless `start` gives
+ * another strongly feasible tree (`pred`: each node's tree arc, its flows in `initialFlow`), as a warm
+ * start does. Returns the flows and the final tree.
  */
-function networkSimplex(net: FlowNetwork, initialFlow: Float64Array): Float64Array {
+function networkSimplex(net: FlowNetwork, initialFlow: Float64Array, start?: { pred: Int32Array; pivotLimit: number }): { flow: Float64Array; pred: Int32Array; state: Int8Array } {
   const { nodeCount, root, source, target, capacity, primaryCost, secondaryCost } = net;
   const arcCount = source.length;
   const flow = initialFlow;
-  const state = new Int8Array(arcCount).fill(STATE_LOWER);
+  const state = new Int8Array(arcCount);
   const parent = new Int32Array(nodeCount).fill(-1);
   const pred = new Int32Array(nodeCount).fill(-1);
   const predUp = new Uint8Array(nodeCount); // 1: pred arc points from the node to its parent
@@ -287,32 +289,66 @@ function networkSimplex(net: FlowNetwork, initialFlow: Float64Array): Float64Arr
     if (next >= 0) prevSibling[next] = prev;
   };
 
-  // Basis: the slack arc of every node (the caller put them there with their initial flow).
-  for (let e = 0; e < arcCount; e++) {
-    const s = source[e];
-    const t = target[e];
-    if (s === root && pred[t] < 0 && t !== root) {
-      pred[t] = e;
-      parent[t] = root;
-      predUp[t] = 0;
-    } else if (t === root && pred[s] < 0 && s !== root) {
-      pred[s] = e;
-      parent[s] = root;
-      predUp[s] = 1;
+  if (start) {
+    pred.set(start.pred);
+  } else {
+    // Basis: the slack arc of every node (the caller put them there with their initial flow).
+    for (let e = 0; e < arcCount; e++) {
+      const s = source[e];
+      const t = target[e];
+      if (s === root && pred[t] < 0 && t !== root) pred[t] = e;
+      else if (t === root && pred[s] < 0 && s !== root) pred[s] = e;
     }
   }
+  // Non-tree arcs sit at a bound: at their capacity when they carry flow, else at zero.
+  for (let e = 0; e < arcCount; e++) state[e] = flow[e] > 0 ? STATE_UPPER : STATE_LOWER;
+  // Orient the tree from the root, breadth first: parents, depths and potentials (tree arcs have zero reduced
+  // cost: cost + pi[source] - pi[target] = 0).
+  const order = new Int32Array(nodeCount);
+  // adjacency of the tree arcs: per node a linked list of slots
+  const adjHead = new Int32Array(nodeCount).fill(-1);
+  const adjNext = new Int32Array(2 * nodeCount).fill(-1);
+  const adjArc = new Int32Array(2 * nodeCount);
+  let slots = 0;
   for (let v = 0; v < nodeCount; v++) {
     if (v === root) continue;
-    if (pred[v] < 0) throw new Error(`node ${v} has no slack arc to the root`);
-    state[pred[v]] = STATE_TREE;
-    depth[v] = 1;
-    addChild(root, v);
     const e = pred[v];
-    // Tree arcs have zero reduced cost: cost + pi[source] - pi[target] = 0.
-    const sign = predUp[v] ? -1 : 1;
-    pi0[v] = sign * primaryCost[e];
-    pi1[v] = sign * secondaryCost[e];
+    if (e < 0) throw new Error(`node ${v} has no tree arc`);
+    state[e] = STATE_TREE;
+    for (let side = 0; side < 2; side++) {
+      const end = side === 0 ? source[e] : target[e];
+      adjArc[slots] = e;
+      adjNext[slots] = adjHead[end];
+      adjHead[end] = slots++;
+    }
   }
+  pred.fill(-1);
+  order[0] = root;
+  let head = 0;
+  let tail = 1;
+  const seen = new Uint8Array(nodeCount);
+  seen[root] = 1;
+  while (head < tail) {
+    const u = order[head++];
+    for (let slot = adjHead[u]; slot >= 0; slot = adjNext[slot]) {
+      const e = adjArc[slot];
+      const v = source[e] === u ? target[e] : source[e];
+      if (seen[v]) continue;
+      seen[v] = 1;
+      order[tail++] = v;
+      parent[v] = u;
+      pred[v] = e;
+      predUp[v] = source[e] === v ? 1 : 0;
+      depth[v] = depth[u] + 1;
+      addChild(u, v);
+      const sign = predUp[v] ? -1 : 1;
+      pi0[v] = pi0[u] + sign * primaryCost[e];
+      pi1[v] = pi1[u] + sign * secondaryCost[e];
+    }
+  }
+  if (tail !== nodeCount) throw new Error('the initial tree does not span the network');
+  const pivotLimit = start?.pivotLimit ?? Number.POSITIVE_INFINITY;
+  let pivots = 0;
 
   const blockSize = Math.max(10, Math.ceil(Math.sqrt(arcCount)));
   let nextArc = 0;
@@ -374,6 +410,7 @@ function networkSimplex(net: FlowNetwork, initialFlow: Float64Array): Float64Arr
   };
 
   for (let inArc = findEnteringArc(); inArc >= 0; inArc = findEnteringArc()) {
+    if (++pivots > pivotLimit) throw new PivotLimit();
     const inState = state[inArc];
     const first = inState === STATE_LOWER ? source[inArc] : target[inArc];
     const second = inState === STATE_LOWER ? target[inArc] : source[inArc];
@@ -453,8 +490,11 @@ function networkSimplex(net: FlowNetwork, initialFlow: Float64Array): Float64Arr
     }
     refreshSubtree(uIn);
   }
-  return flow;
+  return { flow, pred, state };
 }
+
+/** A warm start that pivots longer than a cold start would is abandoned (Cunningham's rule cannot cycle; this only bounds the cost). */
+class PivotLimit extends Error {}
 
 /**
  * Network simplex instead of successive shortest paths: with a super source every unused supply sits at reduced distance 0, so each Dijkstra would touch the whole graph and tens of thousands of augmentations become quadratic.
@@ -462,7 +502,12 @@ function networkSimplex(net: FlowNetwork, initialFlow: Float64Array): Float64Arr
  * the instance is expected to be validated by AllocationInstanceSchema (for a supply with days, `days` is
  * what counts and `units` is ignored).
  */
-export function solveAllocation(instance: AllocationInstance): AllocationResult {
+export function solveAllocation(instance: AllocationInstance, warm?: WarmStart): AllocationResult {
+  return solveAllocationArcs(instance, warm).result;
+}
+
+/** `solveAllocation`, with the units on each arc of the instance (in its order) besides the flows by pair. */
+export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmStart): { result: AllocationResult; units: Float64Array } {
   const prefix = prefixOutput(instance);
   const arcs = indexArcs(instance, prefix);
   const usable = arcs.filter((arc) => arc.capacity > 0);
@@ -487,7 +532,7 @@ export function solveAllocation(instance: AllocationInstance): AllocationResult 
   }
   const demandCount = nodeCount - supplyCount;
   const units = new Float64Array(instance.arcs.length);
-  if (usable.length === 0) return buildResult(instance, units);
+  if (usable.length === 0) return { result: buildResult(instance, units), units };
   let holdingCount = 0;
   for (const list of buckets) holdingCount += Math.max(0, list.length - 1);
   const rankOf = (supply: number, bucket: number): number => {
@@ -506,7 +551,9 @@ export function solveAllocation(instance: AllocationInstance): AllocationResult 
   // Balanced form: every supply bucket may dump leftovers into the root and every demand may take its
   // shortfall from it, both at cost (0, 0), so "allocate nothing" is a feasible starting basis.
   const root = nodeCount++;
-  const arcCount = usable.length + holdingCount + supplyCount + demandCount;
+  const realArcs = usable.length + holdingCount + supplyCount + demandCount;
+  // a warm start may need an artificial arc per node (opposite its slack arc, at a prohibitive first cost)
+  const arcCount = realArcs + (warm ? nodeCount - 1 : 0);
   const source = new Int32Array(arcCount);
   const target = new Int32Array(arcCount);
   const capacity = new Float64Array(arcCount);
@@ -560,11 +607,199 @@ export function solveAllocation(instance: AllocationInstance): AllocationResult 
     e++;
   });
 
-  const solved = networkSimplex({ nodeCount, root, source, target, capacity, primaryCost, secondaryCost }, flow);
+  const net: FlowNetwork = { nodeCount, root, source, target, capacity, primaryCost, secondaryCost };
+  let solved: Float64Array;
+  if (!warm) {
+    solved = networkSimplex(net, flow).flow;
+  } else {
+    // stable names for the arcs, so the next solve of a changed instance can start from this one's tree
+    // numbered by the ids of their ends (and a supply's day bucket): pair, holding, supply slack, demand slack
+    const idOf = (id: string) => {
+      let n = warm.ids.get(id);
+      if (n === undefined) warm.ids.set(id, (n = warm.ids.size + 1));
+      return n;
+    };
+    const keyOf = (a: number, b: number, kind: number) => (a * 0x1000000 + b) * 4 + kind;
+    const supplyNo = instance.supplies.map((supply, index) => (supplyNode[index] >= 0 ? idOf(supply.id) : 0));
+    const demandNo = instance.demands.map((demand, index) => (demandNode[index] >= 0 ? idOf(demand.id) : 0));
+    const keys = new Float64Array(realArcs);
+    for (let index = 0; index < usable.length; index++) keys[index] = keyOf(supplyNo[usable[index].supply], demandNo[usable[index].demand], 0);
+    let k = usable.length;
+    const nodeKeys = new Float64Array(nodeCount);
+    instance.supplies.forEach((_, index) => {
+      const first = supplyNode[index];
+      if (first < 0) return;
+      const list = buckets[index];
+      for (let rank = 0; rank < list.length; rank++) nodeKeys[first + rank] = keyOf(supplyNo[index], list[rank], 2);
+      for (let rank = 0; rank + 1 < list.length; rank++) keys[k++] = keyOf(supplyNo[index], list[rank], 1);
+    });
+    instance.demands.forEach((_, index) => {
+      if (demandNode[index] >= 0) nodeKeys[demandNode[index]] = keyOf(0, demandNo[index], 3);
+    });
+    for (; k < realArcs; k++) keys[k] = nodeKeys[source[k] === root ? target[k] : source[k]];
+    // artificial arcs: from the root to a supply bucket (output it does not have), from a demand to the root
+    const slackOf = new Int32Array(nodeCount).fill(-1);
+    const artificialOf = new Int32Array(nodeCount).fill(-1);
+    const big = maxPriority * (nodeCount + 1);
+    if (big * (2 * nodeCount + 1) > Number.MAX_SAFE_INTEGER) throw new RangeError('the network is too large to warm-start exactly with safe integers');
+    for (let a = usable.length + holdingCount; a < realArcs; a++) {
+      const v = source[a] === root ? target[a] : source[a];
+      slackOf[v] = a;
+      const x = realArcs + v - (v > root ? 1 : 0);
+      source[x] = target[a];
+      target[x] = source[a];
+      capacity[x] = Number.POSITIVE_INFINITY;
+      primaryCost[x] = big;
+      artificialOf[v] = x;
+    }
+    solved = warmSolve(net, flow, keys, warm, slackOf, artificialOf, realArcs);
+  }
   usable.forEach((arc, index) => {
     units[arc.arcIndex] = solved[index];
   });
-  return buildResult(instance, units);
+  return { result: buildResult(instance, units), units };
+}
+
+/**
+ * What a solve leaves for the next one: the arcs of its final spanning tree (1) and those at their capacity (2),
+ * named by the ids of their ends (supply and demand ids, a supply's day bucket). Pass the same object to
+ * successive `solveAllocation` calls on changing instances of one market: each starts from the previous optimum's
+ * basis, repaired where the instance changed, and pivots only as far as the change requires. The result is the
+ * same optimum as a cold solve (the same weighted units and cost; among equal optima the flows may differ).
+ */
+export class WarmStart {
+  readonly ids = new Map<string, number>();
+  readonly arcs = new Map<number, 1 | 2>();
+  /** Ids and arcs remembered (callers start afresh past what they need). */
+  get size() {
+    return this.ids.size + this.arcs.size;
+  }
+}
+
+function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: Float64Array, warm: WarmStart, slackOf: Int32Array, artificialOf: Int32Array, realArcs: number): Float64Array {
+  const { nodeCount, root, source, target, capacity } = net;
+  const arcCount = source.length;
+  const memo = warm.arcs;
+  // each node's own supply (+) or demand (-), from the cold start's slack flows
+  const excess = new Float64Array(nodeCount);
+  for (let v = 0; v < nodeCount; v++) {
+    if (v === root) continue;
+    const a = slackOf[v];
+    excess[v] = source[a] === v ? coldFlow[a] : -coldFlow[a];
+    excess[root] -= excess[v];
+  }
+  const flow = new Float64Array(arcCount);
+  // the remembered tree arcs that still form a forest, then each node not yet joined to the root by its slack arc
+  const set = new Int32Array(nodeCount);
+  for (let v = 0; v < nodeCount; v++) set[v] = v;
+  const find = (v: number) => {
+    while (set[v] !== v) v = set[v] = set[set[v]];
+    return v;
+  };
+  const inTree = new Uint8Array(arcCount);
+  for (let e = 0; e < realArcs; e++) {
+    const was = memo.get(keys[e]);
+    if (was === 2 && capacity[e] < Number.POSITIVE_INFINITY) flow[e] = capacity[e];
+    if (was !== 1) continue;
+    const a = find(source[e]);
+    const b = find(target[e]);
+    if (a === b) continue;
+    set[a] = b;
+    inTree[e] = 1;
+  }
+  for (let v = 0; v < nodeCount; v++) {
+    if (v === root) continue;
+    const a = find(v);
+    const b = find(root);
+    if (a === b) continue;
+    set[a] = b;
+    inTree[slackOf[v]] = 1;
+  }
+  // orient it from the root
+  const adjHead = new Int32Array(nodeCount).fill(-1);
+  const adjNext = new Int32Array(2 * nodeCount);
+  const adjArc = new Int32Array(2 * nodeCount);
+  let slots = 0;
+  for (let e = 0; e < realArcs; e++) {
+    if (!inTree[e]) {
+      if (flow[e] > 0) {
+        excess[source[e]] -= flow[e];
+        excess[target[e]] += flow[e];
+      }
+      continue;
+    }
+    for (let side = 0; side < 2; side++) {
+      const end = side === 0 ? source[e] : target[e];
+      adjArc[slots] = e;
+      adjNext[slots] = adjHead[end];
+      adjHead[end] = slots++;
+    }
+  }
+  const order = new Int32Array(nodeCount);
+  const parent = new Int32Array(nodeCount).fill(-1);
+  const pred = new Int32Array(nodeCount).fill(-1);
+  const seen = new Uint8Array(nodeCount);
+  order[0] = root;
+  seen[root] = 1;
+  let tail = 1;
+  for (let head = 0; head < tail; head++) {
+    const u = order[head];
+    for (let slot = adjHead[u]; slot >= 0; slot = adjNext[slot]) {
+      const e = adjArc[slot];
+      const v = source[e] === u ? target[e] : source[e];
+      if (seen[v]) continue;
+      seen[v] = 1;
+      order[tail++] = v;
+      parent[v] = u;
+      pred[v] = e;
+    }
+  }
+  // tree flows from the leaves up; a tree arc whose flow would leave its bounds, or block the way to the root
+  // (strong feasibility), is set at a bound instead and its subtree hangs from the root by its slack arc, or by
+  // its artificial arc when the slack points the wrong way
+  for (let i = nodeCount - 1; i > 0; i--) {
+    const v = order[i];
+    const e = pred[v];
+    const up = source[e] === v;
+    const f = up ? excess[v] : -excess[v];
+    if (up ? f >= 0 && f < capacity[e] : f > 0 && f <= capacity[e]) {
+      flow[e] = f;
+      excess[parent[v]] += excess[v];
+      continue;
+    }
+    const bound = f >= capacity[e] ? capacity[e] : 0;
+    flow[e] = bound;
+    excess[source[e]] -= bound;
+    excess[target[e]] += bound;
+    const slackUp = source[slackOf[v]] === v;
+    const a = excess[v] >= 0 === slackUp ? slackOf[v] : artificialOf[v];
+    pred[v] = a;
+    flow[a] = Math.abs(excess[v]);
+    excess[root] += excess[v];
+  }
+  const remember = (state: Int8Array) => {
+    for (let e = 0; e < realArcs; e++) {
+      const st = state[e];
+      if (st === STATE_TREE) memo.set(keys[e], 1);
+      else if (st === STATE_UPPER) memo.set(keys[e], 2);
+      else memo.delete(keys[e]);
+    }
+  };
+  try {
+    const result = networkSimplex(net, flow, { pred, pivotLimit: 4 * nodeCount + 1000 });
+    for (let x = realArcs; x < arcCount; x++) {
+      if (result.flow[x] !== 0) throw new Error('a warm start ended with flow on an artificial arc');
+    }
+    remember(result.state);
+    return result.flow;
+  } catch (error) {
+    if (!(error instanceof PivotLimit)) throw error;
+    // the cold start, without the artificial arcs
+    const real = <T extends Int32Array | Float64Array>(xs: T) => xs.subarray(0, realArcs) as T;
+    const cold = networkSimplex({ nodeCount, root, source: real(source), target: real(target), capacity: real(capacity), primaryCost: real(net.primaryCost), secondaryCost: real(net.secondaryCost) }, coldFlow.slice(0, realArcs));
+    remember(cold.state);
+    return cold.flow;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import type { NearMiss } from '../../models/match.schema';
 import type { LedgerState } from '../ledger/state';
 import { catalog, findCategory } from '../../models/catalog';
 import { pendingStatuses, type Match } from '../../models/match.schema';
-import { solveAllocation, type AllocationInstance } from './allocation';
+import { solveAllocationArcs, WarmStart, type AllocationInstance } from './allocation';
 import { daysBy, maxAddableUnits, overflow, type Commitment, type LineWindow } from './capacity';
 import { DAY_MS, evaluate, routeFor, scoreOf, servableCategories, unitCost, type Eligibility, type Reason, type ReasonParams } from './eligibility';
 import type { DemandView, OfferView } from './types';
@@ -462,6 +462,7 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
     if (changed) {
       const ids = new Set(changed);
       const all = hit.all.filter((c) => !ids.has(c.o.id));
+      for (const id of ids) hit.byOffer.delete(id);
       for (const id of ids) {
         const o = state.offerView(id, now);
         if (!o || !state.categoriesOf(id).includes(d.category)) continue;
@@ -476,8 +477,9 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
           else hi = mid;
         }
         all.splice(lo, 0, c);
+        hit.byOffer.set(id, c);
       }
-      return remember(cache, d, epoch, hour, all);
+      return remember(cache, d, epoch, hour, all, hit.byOffer);
     }
   }
   const all: Candidate[] = [];
@@ -489,12 +491,13 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
   return remember(cache, d, epoch, hour, all);
 }
 
-function remember(cache: CandidateCache, d: DemandView, epoch: number, hour: number, all: Candidate[]) {
+/** Stores a demand's list (`byOffer`: its index by offer, when patched rather than built). */
+function remember(cache: CandidateCache, d: DemandView, epoch: number, hour: number, all: Candidate[], byOffer = new Map(all.map((c) => [c.o.id, c]))) {
   if (cache.byDemand.size > 200_000) {
     cache.byDemand.clear();
     cache.byOffer.clear();
   }
-  cache.byDemand.set(d.id, { view: d, epoch, hour, all, top: new Map(), byOffer: new Map(all.map((c) => [c.o.id, c])) });
+  cache.byDemand.set(d.id, { view: d, epoch, hour, all, top: new Map(), byOffer });
   for (let i = 0; i < all.length && i < TOP_INDEXED; i++) {
     let set = cache.byOffer.get(all[i].o.id);
     if (!set) cache.byOffer.set(all[i].o.id, (set = new Set()));
@@ -535,11 +538,19 @@ export function fresh(o: OfferView, d: DemandView, now: number): Eligible | null
   return e.eligible ? e : null;
 }
 
-/** A part of the market solved alone (`LedgerState.component`), and whether standing proposals win ties. */
+/** A part of the market solved alone (`LedgerState.component`), and whether standing proposals win ties (live re-planning, which also starts each solve from the last one's basis). */
 export interface GlobalScope {
   offers: OfferView[];
   demands: DemandView[];
   preferStanding?: boolean;
+}
+
+/** The live solves' last bases (`WarmStart`), per ledger state; cleared when it grows past what a large market needs. */
+const warmStarts = new WeakMap<LedgerState, WarmStart>();
+function warmStartOf(state: LedgerState): WarmStart {
+  let memo = warmStarts.get(state);
+  if (!memo || memo.size > 2_000_000) warmStarts.set(state, (memo = new WarmStart()));
+  return memo;
 }
 
 /**
@@ -551,7 +562,7 @@ export interface GlobalScope {
 export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 40, scope?: GlobalScope): GlobalPlan {
   const started = performance.now();
   const heldByDemand = new Map<string, number>();
-  const unaccepted = new Map<string, { id: string; units: number }>();
+  const unaccepted = new Map<string, Map<string, { id: string; units: number }>>(); // by demand, then offer
   let previousWeighted = 0;
   let held = 0;
   const openOffers = scope ? scope.offers : state.openOffers(now);
@@ -564,7 +575,9 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     const d = state.demands.get(p.demandId);
     if (d) previousWeighted += priorityWeight[d.priority] * p.units;
     if (p.status === 'proposed' && (!scope || offerIds.has(p.offerId))) {
-      unaccepted.set(`${p.offerId}:${p.demandId}`, { id: p.id, units: p.units });
+      let byOffer = unaccepted.get(p.demandId);
+      if (!byOffer) unaccepted.set(p.demandId, (byOffer = new Map()));
+      byOffer.set(p.offerId, { id: p.id, units: p.units });
       unacceptedIds.add(p.id);
     } else {
       held++;
@@ -574,7 +587,8 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   // the time-expanded network: one supply per production line and day; a demand draws from the days up to its due
   // date, output made earlier being held for it
   const instance: AllocationInstance = { supplies: [], demands: [], arcs: [] };
-  const evaluations = new Map<string, { o: OfferView; d: DemandView; e: Eligible }>();
+  // per arc of the instance, the pair it stands for (held commitments: none)
+  const evaluations: ({ o: OfferView; d: DemandView; e: Eligible } | null)[] = [];
   const dayIndex = (t: number) => Math.floor((t - now) / DAY_MS + 1 / 24) - 1;
   // each line's days, and the commitments on it not re-decided: those are demands the network must serve first
   // (from the line's days up to their due dates, as the per-line check counts them), not days set aside
@@ -582,16 +596,19 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   let heldServed = 0;
   // one supply per line, each of its days' output in its own product's units (a converted line's output is counted
   // in them too: the per-line check sizes what the line really gives)
-  const supplies = new Map<string, boolean>();
+  const supplies = new Map<string, (string | null)[]>(); // by offer, per line: its supply id, null if it makes nothing
   const supplyFor = (o: OfferView, e: Eligible): string | null => {
     const line = e.route.line;
+    let lines = supplies.get(o.id);
+    if (!lines) supplies.set(o.id, (lines = []));
+    const known = lines[line];
+    if (known !== undefined) return known;
     const id = `${o.id}#${line}`;
-    if (supplies.has(id)) return supplies.get(id) ? id : null;
     const w = windowOf(o);
     const first = Math.max(0, Math.ceil((w.from - now) / DAY_MS - 1 / 24));
     const working = daysBy(w, now, w.to);
     const rate = o.products[line].unitsPerDay;
-    supplies.set(id, working > 0);
+    lines[line] = working > 0 ? id : null;
     if (working <= 0) return null;
     const days = Array.from({ length: first + working }, (_, k) => (k < first ? 0 : rate));
     instance.supplies.push({ id, units: working * rate, days });
@@ -604,48 +621,55 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       const units = Math.ceil((m.units / l.rate) * rate - 1e-6);
       instance.demands.push({ id: `held:${mid}`, units, priority: HELD });
       instance.arcs.push({ supply: id, demand: `held:${mid}`, cost: 0, limit: units, due: Math.max(0, dayIndex(l.due)) });
+      evaluations.push(null);
     }
     return id;
   };
-  const demands = [...openDemands].sort((a, b) => a.id.localeCompare(b.id));
+  const demands = [...openDemands].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const d of demands) {
     const units = d.remainingUnits - (heldByDemand.get(d.id) ?? 0);
     if (units <= 0) continue;
     instance.demands.push({ id: d.id, units, priority: priorityWeight[d.priority] });
     let taken = 0;
+    const standingFor = unaccepted.get(d.id);
     for (const c of candidatesFor(state, d, now, 2 * maxArcsPerDemand)) {
+      if (!offerIds.has(c.o.id)) continue;
       const due = dayIndex(dueFor(d, c.e));
-      const supply = due < 0 || !offerIds.has(c.o.id) ? null : supplyFor(c.o, c.e);
+      const supply = due < 0 ? null : supplyFor(c.o, c.e);
       if (!supply) continue;
       if (++taken > maxArcsPerDemand) break;
-      evaluations.set(`${supply}:${d.id}`, { o: c.o, d, e: c.e });
+      evaluations.push({ o: c.o, d, e: c.e });
       // a standing proposal is preferred by a tenth of a cent a unit, so equal allocations do not churn
-      const standing = unaccepted.get(`${c.o.id}:${d.id}`);
+      const standing = standingFor?.get(c.o.id);
       const stay = scope?.preferStanding && standing ? 0.001 : 0;
       // an organization under the limits for the unverified holds only a share of a critical demand (server/trust)
       const cap = d.priority === 'critical' ? shareCapLeft(state, c.o.orgId, d, now) + (standing?.units ?? 0) : Infinity;
       instance.arcs.push({ supply, demand: d.id, cost: c.cost - stay, limit: Math.min(c.e.deliverableUnits, cap), due });
     }
   }
-  instance.supplies.sort((a, b) => a.id.localeCompare(b.id));
-  const result = solveAllocation(instance);
+  instance.supplies.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const { result, units: flowOf } = solveAllocationArcs(instance, scope?.preferStanding ? warmStartOf(state) : undefined);
   const plans: Plan[] = [];
   const keep = new Set<string>();
-  for (const f of result.flows) {
-    if (f.demand.startsWith('held:')) {
-      heldServed += f.units;
-      continue;
+  evaluations.forEach((ev, arc) => {
+    const units = flowOf[arc];
+    if (units <= 0) return;
+    if (!ev) {
+      heldServed += units;
+      return;
     }
-    const ev = evaluations.get(`${f.supply}:${f.demand}`)!;
-    if (f.units < ev.o.minOrderUnits) continue;
-    const existing = unaccepted.get(`${ev.o.id}:${f.demand}`);
-    if (existing && existing.units === f.units) {
+    if (units < ev.o.minOrderUnits) return;
+    const existing = unaccepted.get(ev.d.id)?.get(ev.o.id);
+    if (existing && existing.units === units) {
       keep.add(existing.id);
-      continue;
+      return;
     }
-    plans.push({ offer: ev.o, demand: ev.d, e: ev.e, units: f.units });
-  }
-  const replaced = [...unaccepted.values()].filter(({ id }) => !keep.has(id)).map(({ id }) => id);
+    plans.push({ offer: ev.o, demand: ev.d, e: ev.e, units });
+  });
+  // by line, then demand (the order of the flows)
+  const lineKey = (p: Plan) => `${p.offer.id}#${p.e.route.line}`;
+  plans.sort((a, b) => (lineKey(a) < lineKey(b) ? -1 : lineKey(a) > lineKey(b) ? 1 : a.demand.id < b.demand.id ? -1 : a.demand.id > b.demand.id ? 1 : 0));
+  const replaced = [...unaccepted.values()].flatMap((byOffer) => [...byOffer.values()]).filter(({ id }) => !keep.has(id)).map(({ id }) => id);
   return {
     instance,
     plans,

@@ -8,6 +8,7 @@ import {
   AllocationInstanceSchema,
   greedyAllocation,
   solveAllocation,
+  WarmStart,
   type AllocationInstance,
   type AllocationResult,
 } from '../../server/matching/allocation';
@@ -416,6 +417,58 @@ describe('time-expanded allocation (production lines over days)', () => {
         }),
         { numRuns: 150 },
       );
+    });
+  });
+
+  describe('warm start: re-solving a changing market from the last basis', () => {
+    /** The same market a moment later: one demand wants other units, one is gone, one line makes other output, one lane closes. */
+    const changed = (problem: AllocationInstance, pick: number): AllocationInstance => {
+      const [grow, drop, line] = [pick % 7, (pick >> 3) % 7, (pick >> 6) % 5];
+      const gone = problem.demands[drop % Math.max(1, problem.demands.length)]?.id;
+      return instance({
+        supplies: problem.supplies.map((s, i) => (i === line && s.days ? { id: s.id, days: s.days.map((u, k) => (k % 2 ? u + 3 : Math.max(0, u - 2))) } : s.days ? { id: s.id, days: s.days } : s)),
+        demands: problem.demands.filter((d) => d.id !== gone).map((d, i) => (i === grow ? { ...d, units: d.units + 5 } : d)),
+        arcs: problem.arcs.filter((a, i) => a.demand !== gone && i !== pick % Math.max(1, problem.arcs.length)),
+      });
+    };
+
+    it('when random markets change one after another and each is solved from the previous basis, then every result is feasible and equals the LP optimum', () => {
+      fc.assert(
+        fc.property(fc.array(fc.tuple(timedInstance, fc.nat({ max: 511 })), { minLength: 1, maxLength: 4 }), (steps) => {
+          // one warm start across unrelated markets too: their ids repeat (s0, d0, ...), so old bases are wrong, not just old
+          const warm = new WarmStart();
+          for (const [problem, pick] of steps) {
+            for (const p of [problem, changed(problem, pick), changed(changed(problem, pick), pick >> 2)]) {
+              const result = solveAllocation(p, warm);
+              expectFeasible(p, result);
+              const lp = lpOptimum(highs, p);
+              expect(result.weightedUnits).to.equal(lp.weightedUnits);
+              expect(result.totalCost).to.be.closeTo(lp.totalCost, 1e-6 * Math.max(1, Math.abs(lp.totalCost)));
+            }
+          }
+        }),
+        { numRuns: 120, seed: 20261201 },
+      );
+    });
+
+    it('when a large market changes forty times, then each warm solve has the cold solve\'s weighted units and cost', () => {
+      const random = createRandom(7);
+      const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+      const supplies = Array.from({ length: 60 }, (_, i) => ({ id: `line${i}`, days: Array.from({ length: int(5, 40) }, () => int(0, 50)) }));
+      const demands = Array.from({ length: 300 }, (_, i) => ({ id: `d${i}`, units: int(1, 400), priority: int(1, 4), due: int(0, 45) }));
+      const arcs = demands.flatMap((d) =>
+        [...new Set(Array.from({ length: 8 }, () => int(0, 59)))].map((s) => ({ supply: `line${s}`, demand: d.id, cost: int(100, 900) / 100, ...(random() < 0.2 ? { limit: int(10, 200) } : {}) })),
+      );
+      let problem = instance({ supplies, demands, arcs });
+      const warm = new WarmStart();
+      for (let step = 0; step < 40; step++) {
+        problem = changed(problem, int(0, 511));
+        const hot = solveAllocation(problem, warm);
+        const cold = solveAllocation(problem);
+        expectFeasible(problem, hot);
+        expect(hot.weightedUnits, `step ${step}`).to.equal(cold.weightedUnits);
+        expect(hot.totalCost, `step ${step}`).to.be.closeTo(cold.totalCost, 1e-6 * Math.max(1, cold.totalCost));
+      }
     });
   });
 
