@@ -76,3 +76,21 @@ export function maxAddableDays(w: LineWindow, now: number, commitments: readonly
 export function maxAddableUnits(w: LineWindow, now: number, commitments: readonly Commitment[], due: number, rate: number): number {
   return Math.max(0, Math.floor(maxAddableDays(w, now, commitments, due) * rate + 1e-6));
 }
+
+/**
+ * A line's day-by-day output (`days[k]` made on day k) with commitments that stay as they are (`dueBy[k]` units
+ * due by day k) taken out, as the output left for new commitments: new units due by day k fit exactly when they
+ * and the kept ones due by any later day are made by that day, so what is left by day k is the least, over days
+ * from k on, of made minus kept due — never below 0. The result's cumulative sums are that least; its entries are
+ * what each day adds to it (the network's supply for the line, as exact as the per-line check).
+ */
+export function outputLeft(days: readonly number[], dueBy: readonly number[]): number[] {
+  const left = new Array<number>(days.length);
+  let made = 0;
+  let due = 0;
+  for (let k = 0; k < days.length; k++) left[k] = (made += days[k]) - (due += dueBy[k] ?? 0);
+  let least = Infinity;
+  for (let k = days.length - 1; k >= 0; k--) left[k] = least = Math.max(0, Math.min(least, left[k]));
+  for (let k = days.length - 1; k > 0; k--) left[k] -= left[k - 1];
+  return left;
+}

@@ -4,7 +4,7 @@ import type { LedgerState } from '../ledger/state';
 import { catalog, findCategory } from '../../models/catalog';
 import { pendingStatuses, type Match } from '../../models/match.schema';
 import { solveAllocationArcs, WarmStart, type AllocationInstance } from './allocation';
-import { daysBy, maxAddableUnits, overflow, type Commitment, type LineWindow } from './capacity';
+import { daysBy, maxAddableUnits, outputLeft, overflow, type Commitment, type LineWindow } from './capacity';
 import { DAY_MS, evaluate, routeFor, scoreOf, servableCategories, unitCost, type Eligibility, type Reason, type ReasonParams } from './eligibility';
 import type { DemandView, OfferView } from './types';
 import { shareCapLeft } from '../trust/records';
@@ -587,13 +587,9 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   // the time-expanded network: one supply per production line and day; a demand draws from the days up to its due
   // date, output made earlier being held for it
   const instance: AllocationInstance = { supplies: [], demands: [], arcs: [] };
-  // per arc of the instance, the pair it stands for (held commitments: none)
-  const evaluations: ({ o: OfferView; d: DemandView; e: Eligible } | null)[] = [];
+  // per arc of the instance, the pair it stands for
+  const evaluations: { o: OfferView; d: DemandView; e: Eligible }[] = [];
   const dayIndex = (t: number) => Math.floor((t - now) / DAY_MS + 1 / 24) - 1;
-  // each line's days, and the commitments on it not re-decided: those are demands the network must serve first
-  // (from the line's days up to their due dates, as the per-line check counts them), not days set aside
-  const HELD = Math.max(...Object.values(priorityWeight)) + 1;
-  let heldServed = 0;
   // one supply per line, each of its days' output in its own product's units (a converted line's output is counted
   // in them too: the per-line check sizes what the line really gives)
   const supplies = new Map<string, (string | null)[]>(); // by offer, per line: its supply id, null if it makes nothing
@@ -610,19 +606,22 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     const rate = o.products[line].unitsPerDay;
     lines[line] = working > 0 ? id : null;
     if (working <= 0) return null;
-    const days = Array.from({ length: first + working }, (_, k) => (k < first ? 0 : rate));
-    instance.supplies.push({ id, units: working * rate, days });
+    let days = Array.from({ length: first + working }, (_, k) => (k < first ? 0 : rate));
+    // the commitments on the line that are not re-decided keep their units, each by its due date (as the per-line
+    // check counts them): the line offers what is left (`outputLeft`)
+    const dueBy = new Array<number>(days.length).fill(0);
+    let kept = false;
     for (const mid of state.activeForOffer(o.id)) {
       if (unacceptedIds.has(mid)) continue;
       const m = state.matches.get(mid)!;
       if (!scope && m.status === 'proposed') continue;
       const l = lineOf(state, m);
       if (l.line !== line) continue;
-      const units = Math.ceil((m.units / l.rate) * rate - 1e-6);
-      instance.demands.push({ id: `held:${mid}`, units, priority: HELD });
-      instance.arcs.push({ supply: id, demand: `held:${mid}`, cost: 0, limit: units, due: Math.max(0, dayIndex(l.due)) });
-      evaluations.push(null);
+      dueBy[Math.min(days.length - 1, Math.max(0, dayIndex(l.due)))] += Math.ceil((m.units / l.rate) * rate - 1e-6);
+      kept = true;
     }
+    if (kept) days = outputLeft(days, dueBy);
+    instance.supplies.push({ id, units: days.reduce((a, b) => a + b, 0), days });
     return id;
   };
   const demands = [...openDemands].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -654,10 +653,6 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   evaluations.forEach((ev, arc) => {
     const units = flowOf[arc];
     if (units <= 0) return;
-    if (!ev) {
-      heldServed += units;
-      return;
-    }
     if (units < ev.o.minOrderUnits) return;
     const existing = unaccepted.get(ev.d.id)?.get(ev.o.id);
     if (existing && existing.units === units) {
@@ -677,8 +672,8 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     kept: keep.size,
     held,
     previousWeighted,
-    unitsAllocated: result.unitsAllocated - heldServed,
-    weightedUnits: result.weightedUnits - HELD * heldServed,
+    unitsAllocated: result.unitsAllocated,
+    weightedUnits: result.weightedUnits,
     totalCost: result.totalCost,
     solveMs: Math.round((performance.now() - started) * 10) / 10,
   };

@@ -12,6 +12,7 @@ import {
   type AllocationInstance,
   type AllocationResult,
 } from '../../server/matching/allocation';
+import { outputLeft } from '../../server/matching/capacity';
 
 type Highs = Awaited<ReturnType<typeof highsLoader>>;
 
@@ -469,6 +470,45 @@ describe('time-expanded allocation (production lines over days)', () => {
         expect(hot.weightedUnits, `step ${step}`).to.equal(cold.weightedUnits);
         expect(hot.totalCost, `step ${step}`).to.be.closeTo(cold.totalCost, 1e-6 * Math.max(1, cold.totalCost));
       }
+    });
+  });
+
+  describe('commitments kept on a line (outputLeft)', () => {
+    /** Kept commitments and new demands on one line: [units, due day] each. */
+    const lineCase = fc.record({
+      days: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 12 }),
+      kept: fc.array(fc.tuple(fc.integer({ min: 1, max: 15 }), fc.integer({ min: 0, max: 14 })), { maxLength: 4 }),
+      wanted: fc.array(fc.tuple(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 14 }), fc.integer({ min: 1, max: 4 })), { minLength: 1, maxLength: 4 }),
+    });
+    /** The definition: by every day, what is due by then (a due day past the line's last day counts on its last day) is no more than what is made. */
+    const fitsLine = (days: number[], due: [number, number][]) =>
+      days.every((_, k) => due.filter(([, d]) => Math.min(d, days.length - 1) <= k).reduce((n, [u]) => n + u, 0) <= days.slice(0, k + 1).reduce((a, b) => a + b, 0));
+
+    it('when kept commitments fit, then the line with them taken out serves new demands exactly as the line serving the kept ones first, and what it serves fits with them by the definition', () => {
+      fc.assert(
+        fc.property(lineCase, ({ days, kept, wanted }) => {
+          fc.pre(fitsLine(days, kept));
+          const dueBy = new Array<number>(days.length).fill(0);
+          for (const [u, d] of kept) dueBy[Math.min(d, days.length - 1)] += u;
+          const demands = wanted.map(([units, due, priority], i) => ({ id: `w${i}`, units, due, priority }));
+          const folded = solveAllocation(
+            instance({ supplies: [{ id: 'line', days: outputLeft(days, dueBy) }], demands, arcs: demands.map((d) => ({ supply: 'line', demand: d.id, cost: 1 })) }),
+          );
+          // the same line with the kept commitments as demands it must serve first (a priority above every other)
+          const first = solveAllocation(
+            instance({
+              supplies: [{ id: 'line', days }],
+              demands: [...demands, ...kept.map(([units, due], i) => ({ id: `k${i}`, units, due, priority: 100 }))],
+              arcs: [...demands.map((d) => ({ supply: 'line', demand: d.id, cost: 1 })), ...kept.map((_, i) => ({ supply: 'line', demand: `k${i}`, cost: 0 }))],
+            }),
+          );
+          const servedFirst = first.flows.filter((f) => f.demand.startsWith('w'));
+          expect(folded.weightedUnits).to.equal(servedFirst.reduce((n, f) => n + demands.find((d) => d.id === f.demand)!.priority * f.units, 0));
+          const served: [number, number][] = folded.flows.map((f) => [f.units, demands.find((d) => d.id === f.demand)!.due]);
+          expect(fitsLine(days, [...kept, ...served]), 'what the folded line serves fits with the kept commitments').to.equal(true);
+        }),
+        { numRuns: 300, seed: 20261130 },
+      );
     });
   });
 
