@@ -9,11 +9,22 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RecordOptions } from '../../server/trust/trust.service';
 
 /** The repository root (scripts/bench/ is two levels down). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The step that marks certification `c` verified, as a coordinator would after checking the evidence
+ * (regulated goods are proposed only from verified certifications): valid from a day before `now` (ms) for a year.
+ */
+export function benchVerified(c: string, now: number): RecordOptions {
+  return { decision: 'verified', certificateNumber: `BENCH-${c}`, issuer: 'bench', validFrom: new Date(now - DAY_MS).toISOString(), validUntil: new Date(now + 365 * DAY_MS).toISOString() };
+}
 
 /** `--name value` and `--name=value` pairs over defaults; unknown names are an error (exit 2). */
 export function parseArgs<T extends Record<string, string>>(argv: string[], defaults: T, usage: string): T {

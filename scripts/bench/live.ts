@@ -46,6 +46,7 @@ import { buildScenario, type Scenario } from '../../server/demo/scenario';
 import {
   backendName,
   benchEnv,
+  benchVerified,
   fmt,
   fmtInt,
   freePort,
@@ -324,9 +325,7 @@ async function runMode(mode: Mode, scenario: Scenario): Promise<ModeResult> {
       for (const o of orgs) {
         if (o.role !== 'supplier') continue;
         for (const c of o.certifications) {
-          await target.services.trust.record(byKey.get(o.key)!.orgId, c, {
-            decision: 'verified', certificateNumber: `BENCH-${c}`, issuer: 'bench', validFrom: new Date(now - 86_400_000).toISOString(), validUntil: new Date(now + 365 * 86_400_000).toISOString(),
-          });
+          await target.services.trust.record(byKey.get(o.key)!.orgId, c, benchVerified(c, now));
         }
       }
     }

@@ -36,7 +36,7 @@ import { OfferModel } from '../../models/offer.model';
 import { loadConfig } from '../../server/config';
 import { start, type Running } from '../../server/index';
 import { MAX_UPDATE_STATEMENTS } from '../../server/ledger/projector';
-import { backendName } from './common';
+import { backendName, benchVerified } from './common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const USAGE = 'usage: npx tsx scripts/bench/load.ts [--seconds 90] [--concurrency 16,64]';
@@ -457,9 +457,7 @@ async function arrange(running: Running): Promise<World> {
   const now = running.services.ledger.now();
   for (const s of suppliers) {
     for (const c of ['iso-13485', 'gb-19082']) {
-      await running.services.trust.record(s.user.organization.id, c, {
-        decision: 'verified', certificateNumber: `BENCH-${c}`, issuer: 'bench', validFrom: new Date(now - 86_400_000).toISOString(), validUntil: new Date(now + 365 * 86_400_000).toISOString(),
-      });
+      await running.services.trust.record(s.user.organization.id, c, benchVerified(c, now));
     }
   }
   // two offers each: a small one that runs out during the run and a large one, so proposals and
