@@ -19,6 +19,16 @@ export interface TransferSpec {
 }
 
 /**
+ * `label: CSV Excel`: the two download links of one file, `path` as CSV and as `.xlsx` in the viewer's language
+ * (test ids `<testid>-csv` and `<testid>-xlsx`).
+ */
+function downloadLinks(label: string, path: string, testid: string): HTMLElement {
+  const link = (format: 'csv' | 'xlsx', text: string) =>
+    h('a', { class: 'btn btn-sm', href: `${path}?format=${format}&lang=${lang()}`, attrs: { download: '' }, testid: `${testid}-${format}` }, text);
+  return h('p', { class: 'transfer-links' }, `${label}: `, link('csv', 'CSV'), ' ', link('xlsx', 'Excel'));
+}
+
+/**
  * Import and export as files: upload postings as CSV or Excel (all rows or none: a file with an error stores
  * nothing and its row errors are listed, in the viewer's language), download the template, export matches
  * (and, for coordinators, coverage) as CSV or `.xlsx`. Downloads are plain links: the session cookie
@@ -33,8 +43,6 @@ export function transferPanel(spec: TransferSpec): { el: HTMLElement; render(): 
   let summary = '';
   let done = '';
   let open = !spec.folded;
-
-  const link = (href: string, label: string, testid: string) => h('a', { class: 'btn btn-sm', href, attrs: { download: '' }, testid }, label);
 
   async function upload() {
     if (!file || busy) return;
@@ -59,7 +67,6 @@ export function transferPanel(spec: TransferSpec): { el: HTMLElement; render(): 
   }
 
   function render() {
-    const fmt = lang();
     const input = h('input', {
       type: 'file',
       accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -100,14 +107,7 @@ export function transferPanel(spec: TransferSpec): { el: HTMLElement; render(): 
         { class: 'transfer-import' },
         h('p', { class: 'hint' }, t(kind === 'offers' ? 'xfer.hintOffers' : 'xfer.hintDemands'), spec.staff ? ` ${t('xfer.hintStaff')}` : ''),
         h('div', { class: 'transfer-row' }, kindSelect, input, submit),
-        h(
-          'p',
-          { class: 'transfer-links' },
-          `${t('xfer.template')}: `,
-          link(`/api/templates/${kind}?format=csv&lang=${fmt}`, 'CSV', 'template-csv'),
-          ' ',
-          link(`/api/templates/${kind}?format=xlsx&lang=${fmt}`, 'Excel', 'template-xlsx'),
-        ),
+        downloadLinks(t('xfer.template'), `/api/templates/${kind}`, 'template'),
         done ? h('p', { class: 'transfer-done', testid: 'import-done', attrs: { role: 'status' } }, done) : null,
         summary ? h('p', { class: 'form-error', testid: 'import-error', attrs: { role: 'alert' } }, summary) : null,
         errors.length
@@ -135,16 +135,7 @@ export function transferPanel(spec: TransferSpec): { el: HTMLElement; render(): 
         ? h(
             'div',
             { class: 'transfer-export' },
-            spec.exports.map((x) =>
-              h(
-                'p',
-                { class: 'transfer-links' },
-                `${t(x === 'matches' ? 'xfer.exportMatches' : 'xfer.exportCoverage')}: `,
-                link(`/api/export/${x}?format=csv&lang=${fmt}`, 'CSV', `export-${x}-csv`),
-                ' ',
-                link(`/api/export/${x}?format=xlsx&lang=${fmt}`, 'Excel', `export-${x}-xlsx`),
-              ),
-            ),
+            spec.exports.map((x) => downloadLinks(t(x === 'matches' ? 'xfer.exportMatches' : 'xfer.exportCoverage'), `/api/export/${x}`, `export-${x}`)),
           )
         : null,
     ];
