@@ -179,8 +179,11 @@ export async function submitEvidence(url: string, token: string, certification: 
   return data;
 }
 
-/** Submits evidence for each certification and has a staff account (admin or coordinator in scope) verify it. */
-export async function verifyCertifications(url: string, supplierToken: string, staffToken: string, certifications: string[]) {
+/**
+ * Through the HTTP API, as people do it: submits evidence for each certification and has a staff account (admin or
+ * coordinator in scope) verify it (`test/fixtures/trust.ts` `verifyCertifications` records the decision directly instead).
+ */
+export async function submitAndVerifyEvidence(url: string, supplierToken: string, staffToken: string, certifications: string[]) {
   for (const c of certifications) {
     const rec = await submitEvidence(url, supplierToken, c);
     await apiCall(url, 'POST', `/certifications/${encodeURIComponent(rec.id)}/verify`, staffToken, {});

@@ -7,7 +7,7 @@ import type { Match } from '../../models/match.schema';
 import type { Running } from '../../server/index';
 import { startTestServer, uniqueEmail } from '../fixtures/app';
 import { demandInput, offerInput } from '../fixtures/postings';
-import { apiCall, chineseIn, screenshot, signIn, untranslated, useBrowser, verifyCertifications, visibleUiText } from './browser';
+import { apiCall, chineseIn, screenshot, signIn, untranslated, useBrowser, submitAndVerifyEvidence, visibleUiText } from './browser';
 
 const DEMO_PASSWORD = 'fuchan-demo';
 /** The board's figures across products are CNY at reference prices: 5,000 gowns are worth this much. */
@@ -108,7 +108,7 @@ describe('browser client (end to end)', function () {
       // its certificates are checked: matching counts only verified ones (issue 13)
       const supplierToken = (await apiCall<AuthResponse>(s.url, 'POST', '/auth/login', '', { email: supplierEmail, password: 'correct horse battery' })).token;
       const adminToken = (await apiCall<AuthResponse>(s.url, 'POST', '/auth/login', '', { email: 'admin@demo.fuchan.cn', password: DEMO_PASSWORD })).token;
-      await verifyCertifications(s.url, supplierToken, adminToken, ['iso-13485', 'oeko-tex']);
+      await submitAndVerifyEvidence(s.url, supplierToken, adminToken, ['iso-13485', 'oeko-tex']);
 
       // a buyer registers and asks for gowns only that supplier can certify
       const buyer = await newPage();
