@@ -259,6 +259,24 @@ describe('browser client: the board, the first page, mobile and late live events
     expect(await page.getByTestId('history-basis').textContent()).to.include('In pieces');
     expect(await page.locator('[data-testid=history-chart] canvas').count()).to.equal(1);
     await page.getByTestId('history-card').screenshot({ path: `${artifactsDir}/board-history.png` });
+
+    // the product filter redraws the history at hand (it holds every product); the province filter asks again
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/metrics/coverage/history')) asked.push(r.url());
+    });
+    const other = coverage.byCategory!.find((c) => c.category !== 'surgical-mask' && c.demandedUnits > 0)!;
+    await page.getByTestId('filter-category').selectOption(other.category);
+    await page.locator(`[data-testid=history-card][data-product=${other.category}]`).waitFor();
+    // a request of the page after the change: a history request issued with the change would be seen before it
+    await page.evaluate(() => fetch('/api/health').then((r) => r.status));
+    expect(asked, 'history requests after a change of product').to.deep.equal([]);
+    expect(Number(await history.getAttribute('data-last-demanded'))).to.equal(other.demandedUnits);
+    const [byProvince] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/api/metrics/coverage/history') && r.url().includes('region=')),
+      page.getByTestId('filter-region').selectOption('Hubei'),
+    ]);
+    expect(new URL(byProvince.url()).searchParams.get('region')).to.equal('Hubei');
   });
 
   it('on an empty database, when an N95 offer lacks NMPA registration and a demand is partly covered, then the supplier sees why its offer gets nothing and the buyer why the rest is short, in English and Chinese', async () => {

@@ -64,6 +64,8 @@ export function coordinatorView(live: Live): Workspace {
   let history: CoverageHistory | null = null;
   let historyChart: HistoryChart | null = null;
   let historyProduct = '';
+  /** The province the history at hand (or on its way) was asked for; null: none yet, or the last ask failed. */
+  let historyRegion: string | null = null;
   let historyTimer: ReturnType<typeof setTimeout> | null = null;
 
   const filter = { region: '', category: '' };
@@ -83,9 +85,10 @@ export function coordinatorView(live: Live): Workspace {
     renderFilters();
     renderCoverage();
     renderFeed();
-    // the history follows the province filter (asked again) and the product filter (drawn again)
+    // the history follows the province filter (asked again) and the product filter (drawn again from the history at
+    // hand: it holds every product, so a change of product alone asks nothing)
     renderHistory();
-    void loadHistory();
+    if (filter.region !== historyRegion) void loadHistory();
     try {
       await live.setFilter({
         regions: filter.region ? [filter.region] : undefined,
@@ -478,10 +481,16 @@ export function coordinatorView(live: Live): Workspace {
 
   /** Coverage over the last 30 days, from the Event log; asked again a little after coverage changes. */
   async function loadHistory() {
+    const region = filter.region;
+    historyRegion = region;
     try {
-      history = await api.coverageHistory({ days: 30, region: filter.region || undefined });
+      const got = await api.coverageHistory({ days: 30, region: region || undefined });
+      if (region !== filter.region) return; // the province changed meanwhile: its own answer is on the way
+      history = got;
       renderHistory();
     } catch (e) {
+      if (region !== filter.region) return;
+      historyRegion = null;
       historyCard.dataset.state = 'error';
       replace(historyCard, h('h2', null, t('co.history')), h('p', { class: 'form-error' }, errorText(e)));
     }
