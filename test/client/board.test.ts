@@ -309,6 +309,13 @@ describe('browser client: the board, the first page, mobile and late live events
     const lineTotals = twoLines.getByTestId('offer-line-total');
     expect(await lineTotals.allTextContents()).to.satisfy((x: string[]) => x.length === 2 && x[0].includes('Medical goggles: 234,000 pieces') && x[1].includes('Medical face shield: 135,000 pieces'));
     expect(await twoLines.getByTestId('offer-total').count()).to.equal(0);
+    // each line its own capacity bar, in its own unit: nothing asked of them, so all of it free
+    const lineBars = await twoLines.getByTestId('offer-line-capacity').evaluateAll((els) =>
+      els.map((e) => ({ total: e.getAttribute('data-total'), committed: e.getAttribute('data-committed'), free: e.getAttribute('data-free'), legend: e.textContent ?? '' })),
+    );
+    expect(lineBars.map((b) => [b.total, b.committed, b.free])).to.deep.equal([['234000', '0', '234000'], ['135000', '0', '135000']]);
+    expect(lineBars[0].legend).to.include('234,000 pieces');
+    expect(lineBars[1].legend).to.include('135,000 pieces');
 
     const { page: buy } = await newPage();
     await signIn(buy, s.url, buyer.email, PASSWORD);

@@ -84,6 +84,20 @@ function lineCapacities(o: Offer, matches: Match[]) {
   return lines;
 }
 
+/** The capacity bar of an offer or of one of its lines: committed, proposed and free units out of `total`. */
+function capacityBar(category: string, total: number, committed: number, proposed: number, testid: string): HTMLElement {
+  return stackBar(
+    [
+      { key: 'committed', label: t('offer.committed'), value: committed, cls: 'seg-confirmed' },
+      { key: 'proposed', label: t('offer.proposed'), value: proposed, cls: 'seg-proposed' },
+      { key: 'free', label: t('offer.free'), value: Math.max(0, total - committed - proposed), cls: 'seg-free' },
+    ],
+    total,
+    testid,
+    (n) => fmtUnits(n, category),
+  );
+}
+
 /** Colors of the parts of a day's output, as in the capacity bars. */
 const lineSeries = [
   { key: 'committed', label: 'offer.committed', color: '#43a047' },
@@ -560,7 +574,6 @@ export function supplierView(live: Live): Workspace {
     const matches = store.matchesOfOffer(o.id);
     const proposed = o.status === 'open' ? proposedUnitsOf(matches) : 0;
     const committed = o.reservedUnits;
-    const free = Math.max(0, o.totalUnits - committed - proposed);
     const title = o.products.map((p) => categoryName(p.category)).join(lang() === 'zh' ? '、' : ', ');
     return h(
       'article',
@@ -595,16 +608,7 @@ export function supplierView(live: Live): Workspace {
               ` · ${t('offer.remaining')} `,
               h('strong', { testid: 'offer-remaining' }, fmtUnits(o.remainingUnits, o.products[0].category)),
             ),
-            stackBar(
-              [
-                { key: 'committed', label: t('offer.committed'), value: committed, cls: 'seg-confirmed' },
-                { key: 'proposed', label: t('offer.proposed'), value: proposed, cls: 'seg-proposed' },
-                { key: 'free', label: t('offer.free'), value: free, cls: 'seg-free' },
-              ],
-              o.totalUnits,
-              'offer-capacity',
-              (n) => fmtUnits(n, o.products[0].category),
-            ),
+            capacityBar(o.products[0].category, o.totalUnits, committed, proposed, 'offer-capacity'),
           ]
         : lineCapacities(o, matches).flatMap((l) => [
             h(
@@ -613,16 +617,7 @@ export function supplierView(live: Live): Workspace {
               `${t('offer.total')} · `,
               t('offer.lineUnits', { product: categoryName(l.category), total: fmtUnits(l.total, l.category), remaining: fmtUnits(l.total - l.committed, l.category) }),
             ),
-            stackBar(
-              [
-                { key: 'committed', label: t('offer.committed'), value: l.committed, cls: 'seg-confirmed' },
-                { key: 'proposed', label: t('offer.proposed'), value: l.proposed, cls: 'seg-proposed' },
-                { key: 'free', label: t('offer.free'), value: Math.max(0, l.total - l.committed - l.proposed), cls: 'seg-free' },
-              ],
-              l.total,
-              'offer-line-capacity',
-              (n) => fmtUnits(n, l.category),
-            ),
+            capacityBar(l.category, l.total, l.committed, l.proposed, 'offer-line-capacity'),
           ])),
       panelOf(o)?.el,
       o.status === 'open'
