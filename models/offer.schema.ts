@@ -82,7 +82,13 @@ export type Offer = z.infer<typeof OfferSchema>;
 
 export const PostingListQuerySchema = z.strictObject({
   category: CategoryIdSchema.optional(),
-  region: z.string().trim().min(1).max(64).optional(),
+  region: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("a province: offers of suppliers based there (the offer's region); demands delivered there (deliveryRegion, not the buyer's home region)"),
   status: PostingStatusSchema.optional(),
   ...PageQuerySchema,
 });

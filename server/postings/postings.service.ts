@@ -1,5 +1,6 @@
 import type { Demand, DemandInput, DemandPatch } from '../../models/demand.schema';
 import type { Offer, OfferInput, OfferPatch, PostingListQuery } from '../../models/offer.schema';
+import { provinceAt } from '../../models/provinces';
 import { canSeePosting } from '../access/policy';
 import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
@@ -152,6 +153,7 @@ export class PostingsService {
     auth: AuthContext,
     q: PostingListQuery,
     hasCategory: (x: T, c: string) => boolean,
+    regionOf: (x: T) => string,
     toDto: (x: T) => T,
   ): { items: T[]; total: number; limit: number; offset: number } {
     let pool: Iterable<T>;
@@ -161,7 +163,7 @@ export class PostingsService {
     const hits: T[] = [];
     for (const x of pool) {
       if (q.category && !hasCategory(x, q.category)) continue;
-      if (q.region && x.region !== q.region) continue;
+      if (q.region && regionOf(x) !== q.region) continue;
       if (q.status && x.status !== q.status) continue;
       hits.push(x);
     }
@@ -170,11 +172,13 @@ export class PostingsService {
   }
 
   listOffers(auth: AuthContext, q: PostingListQuery) {
-    return this.list(this.state.offers, (o) => this.state.offerIdsOf(o), auth, q, (x, c) => x.products.some((p) => p.category === c), (x) => this.state.offerDto(x));
+    // an offer's province is its supplier's, as coverage files its supply and the live events announce it
+    return this.list(this.state.offers, (o) => this.state.offerIdsOf(o), auth, q, (x, c) => x.products.some((p) => p.category === c), (x) => x.region, (x) => this.state.offerDto(x));
   }
 
   listDemands(auth: AuthContext, q: PostingListQuery) {
-    return this.list(this.state.demands, (o) => this.state.demandIdsOf(o), auth, q, (x, c) => x.category === c, (x) => this.state.demandDto(x));
+    // a demand's province is that of its delivery place (deliveryRegion), as coverage files it and the live events announce it
+    return this.list(this.state.demands, (o) => this.state.demandIdsOf(o), auth, q, (x, c) => x.category === c, (x) => provinceAt(x.deliveryLocation).id, (x) => this.state.demandDto(x));
   }
 
   /** Reads an offer for its owner or a coordinator. @throws AppError not_found otherwise */

@@ -52,6 +52,27 @@ describe('postings: offers and demands', () => {
     expect((await request(t.app).get('/api/demands').set(bearer(supplier))).body.total).to.equal(0);
   });
 
+  it('when demands are listed by region, then the province of the delivery place counts, not the buyer\'s home; offers by the supplier\'s province', async () => {
+    // a Hubei buyer: one demand delivered in Wuhan, one to Lhasa
+    const wuhan = await request(t.app).post('/api/demands').set(bearer(buyer)).send(demandInput());
+    const lhasa = await request(t.app).post('/api/demands').set(bearer(buyer)).send(demandInput({ deliveryLocation: { lat: 29.65, lng: 91.13 } }));
+    expect(lhasa.body).to.include({ region: 'Hubei', deliveryRegion: 'Tibet' });
+    const coord = await coordinator(t.app, t.services);
+    const ids = async (path: string, who: Account) => {
+      const res = await request(t.app).get(path).set(bearer(who));
+      expect(res.status, path).to.equal(200);
+      return res.body.items.map((x: { id: string }) => x.id);
+    };
+    expect(await ids('/api/demands?region=Tibet', coord)).to.deep.equal([lhasa.body.id]);
+    expect(await ids('/api/demands?region=Hubei', coord)).to.deep.equal([wuhan.body.id]);
+    expect(await ids('/api/demands?region=Tibet', buyer), 'the buyer filtering its own').to.deep.equal([lhasa.body.id]);
+    // a Guangdong supplier whose offer is made in Wuhan is listed under Guangdong, as coverage files its supply
+    const gd = await register(t.app, 'supplier', { region: 'Guangdong' });
+    const offer = await request(t.app).post('/api/offers').set(bearer(gd)).send(offerInput({ location: { lat: 30.6, lng: 114.3 } }));
+    expect(await ids('/api/offers?region=Guangdong', coord)).to.deep.equal([offer.body.id]);
+    expect(await ids('/api/offers?region=Hubei', coord)).to.deep.equal([]);
+  });
+
   it('when an owner changes an offer, then capacity follows; when it withdraws it, then the status says so', async () => {
     const o = (await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput())).body;
     const patched = await request(t.app).patch(`/api/offers/${o.id}`).set(bearer(supplier)).send({ products: [{ category: 'protective-gown', unitsPerDay: 2000 }] });
