@@ -619,24 +619,41 @@ export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmSta
       if (n === undefined) warm.ids.set(id, (n = warm.ids.size + 1));
       return n;
     };
-    const keyOf = (a: number, b: number, kind: number) => (a * 0x1000000 + b) * 4 + kind;
+    // a name is two small integers: the id of the arc's demand (pair arcs, demand slacks) or supply (its holding
+    // and slack arcs), then the other end's id or the day, times four plus the kind of arc
     const supplyNo = instance.supplies.map((supply, index) => (supplyNode[index] >= 0 ? idOf(supply.id) : 0));
     const demandNo = instance.demands.map((demand, index) => (demandNode[index] >= 0 ? idOf(demand.id) : 0));
-    const keys = new Float64Array(realArcs);
-    for (let index = 0; index < usable.length; index++) keys[index] = keyOf(supplyNo[usable[index].supply], demandNo[usable[index].demand], 0);
+    const keys: ArcNames = { owner: new Int32Array(realArcs), name: new Int32Array(realArcs) };
+    for (let index = 0; index < usable.length; index++) {
+      keys.owner[index] = demandNo[usable[index].demand];
+      keys.name[index] = supplyNo[usable[index].supply] * 4;
+    }
     let k = usable.length;
-    const nodeKeys = new Float64Array(nodeCount);
+    const nodeOwner = new Int32Array(nodeCount);
+    const nodeName = new Int32Array(nodeCount);
     instance.supplies.forEach((_, index) => {
       const first = supplyNode[index];
       if (first < 0) return;
       const list = buckets[index];
-      for (let rank = 0; rank < list.length; rank++) nodeKeys[first + rank] = keyOf(supplyNo[index], list[rank], 2);
-      for (let rank = 0; rank + 1 < list.length; rank++) keys[k++] = keyOf(supplyNo[index], list[rank], 1);
+      for (let rank = 0; rank < list.length; rank++) {
+        nodeOwner[first + rank] = supplyNo[index];
+        nodeName[first + rank] = list[rank] * 4 + 2;
+      }
+      for (let rank = 0; rank + 1 < list.length; rank++, k++) {
+        keys.owner[k] = supplyNo[index];
+        keys.name[k] = list[rank] * 4 + 1;
+      }
     });
     instance.demands.forEach((_, index) => {
-      if (demandNode[index] >= 0) nodeKeys[demandNode[index]] = keyOf(0, demandNo[index], 3);
+      if (demandNode[index] < 0) return;
+      nodeOwner[demandNode[index]] = demandNo[index];
+      nodeName[demandNode[index]] = 3;
     });
-    for (; k < realArcs; k++) keys[k] = nodeKeys[source[k] === root ? target[k] : source[k]];
+    for (; k < realArcs; k++) {
+      const v = source[k] === root ? target[k] : source[k];
+      keys.owner[k] = nodeOwner[v];
+      keys.name[k] = nodeName[v];
+    }
     // artificial arcs: from the root to a supply bucket (output it does not have), from a demand to the root
     const slackOf = new Int32Array(nodeCount).fill(-1);
     const artificialOf = new Int32Array(nodeCount).fill(-1);
@@ -669,17 +686,37 @@ export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmSta
  */
 export class WarmStart {
   readonly ids = new Map<string, number>();
-  readonly arcs = new Map<number, 1 | 2>();
+  /** By owner id (an arc's demand, or its supply), then name: 1 in the tree, 2 at capacity. */
+  readonly arcs = new Map<number, Map<number, 1 | 2>>();
+  private count = 0;
   /** Ids and arcs remembered (callers start afresh past what they need). */
   get size() {
-    return this.ids.size + this.arcs.size;
+    return this.ids.size + this.count;
+  }
+
+  get(owner: number, name: number): 1 | 2 | undefined {
+    return this.arcs.get(owner)?.get(name);
+  }
+
+  set(owner: number, name: number, value: 1 | 2 | 0) {
+    let at = this.arcs.get(owner);
+    if (!at) {
+      if (!value) return;
+      this.arcs.set(owner, (at = new Map()));
+    }
+    const had = at.has(name);
+    if (value) at.set(name, value);
+    else at.delete(name);
+    this.count += (value ? 1 : 0) - (had ? 1 : 0);
   }
 }
 
-function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: Float64Array, warm: WarmStart, slackOf: Int32Array, artificialOf: Int32Array, realArcs: number): Float64Array {
+/** Each arc's name in a WarmStart. */
+type ArcNames = { owner: Int32Array; name: Int32Array };
+
+function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: ArcNames, warm: WarmStart, slackOf: Int32Array, artificialOf: Int32Array, realArcs: number): Float64Array {
   const { nodeCount, root, source, target, capacity } = net;
   const arcCount = source.length;
-  const memo = warm.arcs;
   // each node's own supply (+) or demand (-), from the cold start's slack flows
   const excess = new Float64Array(nodeCount);
   for (let v = 0; v < nodeCount; v++) {
@@ -697,8 +734,13 @@ function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: Float64Array,
     return v;
   };
   const inTree = new Uint8Array(arcCount);
+  const before = new Uint8Array(realArcs);
+  let owner = -1;
+  let names: Map<number, 1 | 2> | undefined;
   for (let e = 0; e < realArcs; e++) {
-    const was = memo.get(keys[e]);
+    if (keys.owner[e] !== owner) names = warm.arcs.get((owner = keys.owner[e]));
+    const was = names?.get(keys.name[e]);
+    before[e] = was ?? 0;
     if (was === 2 && capacity[e] < Number.POSITIVE_INFINITY) flow[e] = capacity[e];
     if (was !== 1) continue;
     const a = find(source[e]);
@@ -780,9 +822,8 @@ function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: Float64Array,
   const remember = (state: Int8Array) => {
     for (let e = 0; e < realArcs; e++) {
       const st = state[e];
-      if (st === STATE_TREE) memo.set(keys[e], 1);
-      else if (st === STATE_UPPER) memo.set(keys[e], 2);
-      else memo.delete(keys[e]);
+      const now = st === STATE_TREE ? 1 : st === STATE_UPPER ? 2 : 0;
+      if (now !== before[e]) warm.set(keys.owner[e], keys.name[e], now);
     }
   };
   try {
