@@ -19,7 +19,7 @@ import { shareCapLeft } from '../trust/records';
 import { explain } from './eligibility';
 import type { DemandView, OfferView } from './types';
 import { priorityWeight } from '../../models/common.schema';
-import { candidatesFor, confirmationOverflow, demandsListing, eligibleFor, dueFor, freeOnLine, fresh, lineFree, lineOf, nearMisses, overbookedLines, offerReasons, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
+import { candidateOf, candidatesFor, confirmationOverflow, demandsListing, eligibleFor, dueFor, freeOnLine, fresh, lineFree, lineOf, nearMisses, overbookedLines, offerReasons, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
 
 type Side = 'buyer' | 'supplier';
 type Actor = { userId: string | null; role: string };
@@ -149,11 +149,14 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
     } else {
       solved = scope.categories;
       if (scope.demands.length && scope.offers.length) {
+        const revs = new Map(scope.offers.map((o) => [o.id, s.offerRev(o.id)]));
         made += solve(tx, scope, source, touched);
-        // proposals the optimum did not need stay where they are, so units can be free for a demand it did not touch
-        for (const d of scope.demands) {
+        // proposals the optimum did not need stay where they are, so units can be free for a demand it did not
+        // touch: on the lines this solve changed, for the demands still short that can use them
+        const changed = scope.offers.filter((o) => s.offerRev(o.id) !== revs.get(o.id)).map((o) => o.id);
+        for (const d of changed.length ? scope.demands : []) {
           const v = touched.has(d.id) ? null : s.demandView(d.id, tx.now);
-          if (v && uncoveredUnits(s, v) > 0) touched.add(d.id);
+          if (v && uncoveredUnits(s, v) > 0 && changed.some((id) => candidateOf(s, v, id, tx.now))) touched.add(d.id);
         }
       }
     }
