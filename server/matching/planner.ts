@@ -460,9 +460,13 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
     if (hit.epoch === epoch) return hit.all;
     const changed = state.changedSince(d.category, hit.epoch);
     if (changed) {
+      // the changed offers leave the list and come back where their new evaluation puts them; the list is new only
+      // when something left it (holders of the old one keep it as it was)
       const ids = new Set(changed);
-      const all = hit.all.filter((c) => !ids.has(c.o.id));
-      for (const id of ids) hit.byOffer.delete(id);
+      let removed = 0;
+      for (const id of ids) if (hit.byOffer.delete(id)) removed++;
+      let all = removed ? hit.all.filter((c) => !ids.has(c.o.id)) : hit.all;
+      const added: Candidate[] = [];
       for (const id of ids) {
         const o = state.offerView(id, now);
         if (!o || !state.categoriesOf(id).includes(d.category)) continue;
@@ -476,10 +480,19 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
           if (byScore(all[mid], c) <= 0) lo = mid + 1;
           else hi = mid;
         }
+        if (all === hit.all) all = all.slice();
         all.splice(lo, 0, c);
         hit.byOffer.set(id, c);
+        if (lo < TOP_INDEXED) added.push(c);
       }
-      return remember(cache, d, epoch, hour, all, hit.byOffer);
+      hit.epoch = epoch;
+      hit.all = all;
+      hit.top = new Map();
+      // the reverse index (a superset) learns the offers that entered the best: those added, and those moved up
+      // into the best by the ones that left
+      for (const c of added) indexBack(cache, c.o.id, d.id);
+      for (let i = Math.max(0, TOP_INDEXED - removed); i < all.length && i < TOP_INDEXED; i++) indexBack(cache, all[i].o.id, d.id);
+      return all;
     }
   }
   const all: Candidate[] = [];
@@ -498,12 +511,14 @@ function remember(cache: CandidateCache, d: DemandView, epoch: number, hour: num
     cache.byOffer.clear();
   }
   cache.byDemand.set(d.id, { view: d, epoch, hour, all, top: new Map(), byOffer });
-  for (let i = 0; i < all.length && i < TOP_INDEXED; i++) {
-    let set = cache.byOffer.get(all[i].o.id);
-    if (!set) cache.byOffer.set(all[i].o.id, (set = new Set()));
-    set.add(d.id);
-  }
+  for (let i = 0; i < all.length && i < TOP_INDEXED; i++) indexBack(cache, all[i].o.id, d.id);
   return all;
+}
+
+function indexBack(cache: CandidateCache, offerId: string, demandId: string) {
+  let set = cache.byOffer.get(offerId);
+  if (!set) cache.byOffer.set(offerId, (set = new Set()));
+  set.add(demandId);
 }
 
 /** How many of a demand's best offers are indexed back to it (`demandsListing`). */
