@@ -20,8 +20,7 @@ import { emitDemand, emitOffer, matchDemand, matchOffer, optimumFromScratch, pro
 import { planForDemand, planForOffer, planGlobal } from '../../server/matching/planner';
 import { newDemand, newOffer } from '../../server/postings/postings.service';
 import { recordStep } from '../../server/trust/trust.service';
-
-const DAY = 86_400_000;
+import { benchVerified } from './common';
 
 function arg(name: string, fallback: string) {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,7 +52,7 @@ function run(size: number, every: number) {
       // every certificate verified, as a coordinator would after checking the evidence
       const tx = m.tx();
       for (const c of o.role === 'supplier' ? o.certifications : []) {
-        recordStep(tx, m.state.orgs.get(o.key)!, c, { decision: 'verified', certificateNumber: `BENCH-${c}`, issuer: 'bench', validFrom: new Date(now - DAY).toISOString(), validUntil: new Date(now + 365 * DAY).toISOString() });
+        recordStep(tx, m.state.orgs.get(o.key)!, c, benchVerified(c, now));
       }
     });
   }
