@@ -304,49 +304,27 @@ function networkSimplex(net: FlowNetwork, initialFlow: Float64Array, start?: { p
   for (let e = 0; e < arcCount; e++) state[e] = flow[e] > 0 ? STATE_UPPER : STATE_LOWER;
   // Orient the tree from the root, breadth first: parents, depths and potentials (tree arcs have zero reduced
   // cost: cost + pi[source] - pi[target] = 0).
-  const order = new Int32Array(nodeCount);
-  // adjacency of the tree arcs: per node a linked list of slots
-  const adjHead = new Int32Array(nodeCount).fill(-1);
-  const adjNext = new Int32Array(2 * nodeCount).fill(-1);
-  const adjArc = new Int32Array(2 * nodeCount);
-  let slots = 0;
+  const treeArcs: number[] = [];
   for (let v = 0; v < nodeCount; v++) {
     if (v === root) continue;
-    const e = pred[v];
-    if (e < 0) throw new Error(`node ${v} has no tree arc`);
-    state[e] = STATE_TREE;
-    for (let side = 0; side < 2; side++) {
-      const end = side === 0 ? source[e] : target[e];
-      adjArc[slots] = e;
-      adjNext[slots] = adjHead[end];
-      adjHead[end] = slots++;
-    }
+    if (pred[v] < 0) throw new Error(`node ${v} has no tree arc`);
+    state[pred[v]] = STATE_TREE;
+    treeArcs.push(pred[v]);
   }
-  pred.fill(-1);
-  order[0] = root;
-  let head = 0;
-  let tail = 1;
-  const seen = new Uint8Array(nodeCount);
-  seen[root] = 1;
-  while (head < tail) {
-    const u = order[head++];
-    for (let slot = adjHead[u]; slot >= 0; slot = adjNext[slot]) {
-      const e = adjArc[slot];
-      const v = source[e] === u ? target[e] : source[e];
-      if (seen[v]) continue;
-      seen[v] = 1;
-      order[tail++] = v;
-      parent[v] = u;
-      pred[v] = e;
-      predUp[v] = source[e] === v ? 1 : 0;
-      depth[v] = depth[u] + 1;
-      addChild(u, v);
-      const sign = predUp[v] ? -1 : 1;
-      pi0[v] = pi0[u] + sign * primaryCost[e];
-      pi1[v] = pi1[u] + sign * secondaryCost[e];
-    }
+  const oriented = orientTree(nodeCount, root, source, target, treeArcs);
+  for (let i = 1; i < nodeCount; i++) {
+    const v = oriented.order[i];
+    const u = oriented.parent[v];
+    const e = oriented.pred[v];
+    parent[v] = u;
+    pred[v] = e;
+    predUp[v] = source[e] === v ? 1 : 0;
+    depth[v] = depth[u] + 1;
+    addChild(u, v);
+    const sign = predUp[v] ? -1 : 1;
+    pi0[v] = pi0[u] + sign * primaryCost[e];
+    pi1[v] = pi1[u] + sign * secondaryCost[e];
   }
-  if (tail !== nodeCount) throw new Error('the initial tree does not span the network');
   const pivotLimit = start?.pivotLimit ?? Number.POSITIVE_INFINITY;
   let pivots = 0;
 
@@ -491,6 +469,44 @@ function networkSimplex(net: FlowNetwork, initialFlow: Float64Array, start?: { p
     refreshSubtree(uIn);
   }
   return { flow, pred, state };
+}
+
+/** A spanning tree given by its arcs, oriented from the root: its nodes breadth first, each one's parent and tree arc. */
+function orientTree(nodeCount: number, root: number, source: Int32Array, target: Int32Array, treeArcs: readonly number[]) {
+  // adjacency of the tree arcs: per node a linked list of slots
+  const adjHead = new Int32Array(nodeCount).fill(-1);
+  const adjNext = new Int32Array(2 * treeArcs.length);
+  const adjArc = new Int32Array(2 * treeArcs.length);
+  let slots = 0;
+  for (const e of treeArcs) {
+    for (let side = 0; side < 2; side++) {
+      const end = side === 0 ? source[e] : target[e];
+      adjArc[slots] = e;
+      adjNext[slots] = adjHead[end];
+      adjHead[end] = slots++;
+    }
+  }
+  const order = new Int32Array(nodeCount);
+  const parent = new Int32Array(nodeCount).fill(-1);
+  const pred = new Int32Array(nodeCount).fill(-1);
+  const seen = new Uint8Array(nodeCount);
+  order[0] = root;
+  seen[root] = 1;
+  let tail = 1;
+  for (let head = 0; head < tail; head++) {
+    const u = order[head];
+    for (let slot = adjHead[u]; slot >= 0; slot = adjNext[slot]) {
+      const e = adjArc[slot];
+      const v = source[e] === u ? target[e] : source[e];
+      if (seen[v]) continue;
+      seen[v] = 1;
+      order[tail++] = v;
+      parent[v] = u;
+      pred[v] = e;
+    }
+  }
+  if (tail !== nodeCount) throw new Error('the tree does not span the network');
+  return { order, parent, pred };
 }
 
 /** A warm start that pivots longer than a cold start would is abandoned (Cunningham's rule cannot cycle; this only bounds the cost). */
@@ -758,44 +774,15 @@ function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: ArcNames, war
     inTree[slackOf[v]] = 1;
   }
   // orient it from the root
-  const adjHead = new Int32Array(nodeCount).fill(-1);
-  const adjNext = new Int32Array(2 * nodeCount);
-  const adjArc = new Int32Array(2 * nodeCount);
-  let slots = 0;
+  const treeArcs: number[] = [];
   for (let e = 0; e < realArcs; e++) {
-    if (!inTree[e]) {
-      if (flow[e] > 0) {
-        excess[source[e]] -= flow[e];
-        excess[target[e]] += flow[e];
-      }
-      continue;
-    }
-    for (let side = 0; side < 2; side++) {
-      const end = side === 0 ? source[e] : target[e];
-      adjArc[slots] = e;
-      adjNext[slots] = adjHead[end];
-      adjHead[end] = slots++;
+    if (inTree[e]) treeArcs.push(e);
+    else if (flow[e] > 0) {
+      excess[source[e]] -= flow[e];
+      excess[target[e]] += flow[e];
     }
   }
-  const order = new Int32Array(nodeCount);
-  const parent = new Int32Array(nodeCount).fill(-1);
-  const pred = new Int32Array(nodeCount).fill(-1);
-  const seen = new Uint8Array(nodeCount);
-  order[0] = root;
-  seen[root] = 1;
-  let tail = 1;
-  for (let head = 0; head < tail; head++) {
-    const u = order[head];
-    for (let slot = adjHead[u]; slot >= 0; slot = adjNext[slot]) {
-      const e = adjArc[slot];
-      const v = source[e] === u ? target[e] : source[e];
-      if (seen[v]) continue;
-      seen[v] = 1;
-      order[tail++] = v;
-      parent[v] = u;
-      pred[v] = e;
-    }
-  }
+  const { order, parent, pred } = orientTree(nodeCount, root, source, target, treeArcs);
   // tree flows from the leaves up; a tree arc whose flow would leave its bounds, or block the way to the root
   // (strong feasibility), is set at a bound instead and its subtree hangs from the root by its slack arc, or by
   // its artificial arc when the slack points the wrong way
