@@ -117,6 +117,14 @@ function expectFeasible(problem: AllocationInstance, result: AllocationResult): 
   expect(result.totalCost).to.be.closeTo(totalCost, 1e-6);
 }
 
+/** Feasible by due date, and the LP's optimum: the same weighted units and cost. */
+function expectLpOptimum(highs: Highs, problem: AllocationInstance, result: AllocationResult) {
+  expectFeasible(problem, result);
+  const lp = lpOptimum(highs, problem);
+  expect(result.weightedUnits).to.equal(lp.weightedUnits);
+  expect(result.totalCost).to.be.closeTo(lp.totalCost, 1e-6 * Math.max(1, Math.abs(lp.totalCost)));
+}
+
 /** Lines with 1..6 day buckets (some with `units` spelled out, some untimed supplies), demands with or without a due day. */
 const timedInstance = fc
   .tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 6 }))
@@ -397,11 +405,7 @@ describe('time-expanded allocation (production lines over days)', () => {
     it('when small random time-expanded instances are solved, then flows are feasible by due date and match the two-phase LP optimum', () => {
       fc.assert(
         fc.property(timedInstance, (problem) => {
-          const result = solveAllocation(problem);
-          expectFeasible(problem, result);
-          const lp = lpOptimum(highs, problem);
-          expect(result.weightedUnits).to.equal(lp.weightedUnits);
-          expect(result.totalCost).to.be.closeTo(lp.totalCost, 1e-6 * Math.max(1, Math.abs(lp.totalCost)));
+          expectLpOptimum(highs, problem, solveAllocation(problem));
         }),
         { numRuns: 150, seed: 20261130 },
       );
@@ -440,11 +444,7 @@ describe('time-expanded allocation (production lines over days)', () => {
           const warm = new WarmStart();
           for (const [problem, pick] of steps) {
             for (const p of [problem, changed(problem, pick), changed(changed(problem, pick), pick >> 2)]) {
-              const result = solveAllocation(p, warm);
-              expectFeasible(p, result);
-              const lp = lpOptimum(highs, p);
-              expect(result.weightedUnits).to.equal(lp.weightedUnits);
-              expect(result.totalCost).to.be.closeTo(lp.totalCost, 1e-6 * Math.max(1, Math.abs(lp.totalCost)));
+              expectLpOptimum(highs, p, solveAllocation(p, warm));
             }
           }
         }),
