@@ -596,6 +596,7 @@ export class LedgerState {
       remainingUnits: d.quantity - d.confirmedUnits,
       deadline: Date.parse(d.deadline),
       deliveryLocation: d.deliveryLocation,
+      deliveryRegion: provinceAt(d.deliveryLocation).id,
       requiredCertifications: d.requiredCertifications,
       maxPricePerUnit: d.maxPricePerUnit,
       priority: d.priority,

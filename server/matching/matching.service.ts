@@ -72,7 +72,7 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
     supplierOrgNameZh: p.offer.orgNameZh ?? p.offer.orgName,
     category: p.demand.category,
     region: p.demand.region,
-    deliveryRegion: provinceAt(p.demand.deliveryLocation).id,
+    deliveryRegion: p.demand.deliveryRegion,
     supplierRegion: p.offer.region,
     priority: p.demand.priority,
     units: p.units,

@@ -51,6 +51,8 @@ export interface DemandView {
   remainingUnits: number;
   deadline: number;
   deliveryLocation: LatLng;
+  /** The province of the delivery place (nearest provincial capital). */
+  deliveryRegion: string;
   requiredCertifications: string[];
   maxPricePerUnit: number | null;
   priority: Priority;

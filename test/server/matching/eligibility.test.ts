@@ -21,7 +21,7 @@ function offer(o: Partial<OfferView> = {}): OfferView {
 function demand(d: Partial<DemandView> = {}): DemandView {
   return {
     id: 'd1', orgId: 'org-b', orgName: 'Union Hospital', region: 'Hubei', category: 'protective-gown', quantity: 5000,
-    remainingUnits: 5000, deadline: NOW + 20 * DAY_MS, deliveryLocation: WUHAN, requiredCertifications: [],
+    remainingUnits: 5000, deadline: NOW + 20 * DAY_MS, deliveryLocation: WUHAN, deliveryRegion: 'Hubei', requiredCertifications: [],
     maxPricePerUnit: 20, priority: 'high', version: 0, ...d,
   };
 }
