@@ -102,7 +102,7 @@ function run(size: number, every: number) {
     }
     if ((k + 1) % every === 0 || k === stream.length - 1) {
       const counted = new Map(live.emitted);
-      const optimum = optimumFromScratch(live.state, live.tx);
+      const optimum = optimumFromScratch(live.tx());
       // the optimum's events are rolled back: they are not live churn
       live.emitted.clear();
       for (const [k, v] of counted) live.emitted.set(k, v);

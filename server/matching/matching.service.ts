@@ -494,10 +494,11 @@ export function standingWeight(state: Tx['state']): number {
  * What the coordinator's optimize would leave standing on this state (every unaccepted proposal re-decided,
  * sized by the per-line check), measured and rolled back: the offline optimum live re-planning is compared with.
  */
-export function optimumFromScratch(state: Tx['state'], tx: () => Tx): number {
+export function optimumFromScratch(tx: Tx): number {
+  const { state } = tx;
   state.beginJournal();
   try {
-    optimizeStep(tx());
+    optimizeStep(tx);
     return standingWeight(state);
   } finally {
     state.rollback();

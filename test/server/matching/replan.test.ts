@@ -79,7 +79,7 @@ describe('live re-planning: the standing proposals follow the optimum', function
         let anyProposal = false;
         events.forEach((ev, i) => {
           post(ev);
-          const optimum = optimumFromScratch(m.state, m.tx);
+          const optimum = optimumFromScratch(m.tx());
           anyProposal ||= standingWeight(m.state) > 0;
           expect(standingWeight(m.state), `after ${i + 1} of ${events.length} events`).to.be.at.least(0.99 * optimum);
         });
