@@ -730,6 +730,11 @@ export class WarmStart {
 /** Each arc's name in a WarmStart. */
 type ArcNames = { owner: Int32Array; name: Int32Array };
 
+/**
+ * The network simplex from the basis `warm` remembers: its tree arcs that still exist and form a forest, joined to
+ * the root by slack arcs, with the flows the instance's supplies and demands now give; tree arcs those flows would
+ * push out of bounds are repaired as they are met (below). Remembers the new basis.
+ */
 function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: ArcNames, warm: WarmStart, slackOf: Int32Array, artificialOf: Int32Array, realArcs: number): Float64Array {
   const { nodeCount, root, source, target, capacity } = net;
   const arcCount = source.length;
