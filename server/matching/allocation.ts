@@ -705,6 +705,10 @@ export class WarmStart {
   /** By owner id (an arc's demand, or its supply), then name: 1 in the tree, 2 at capacity. */
   readonly arcs = new Map<number, Map<number, 1 | 2>>();
   private count = 0;
+  /** A warm solve that needs more pivots than this (per node, plus a constant) is abandoned for a cold one. */
+  pivotLimit = { perNode: 4, plus: 1000 };
+  /** Warm solves abandoned so. */
+  abandoned = 0;
   /** Ids and arcs remembered (callers start afresh past what they need). */
   get size() {
     return this.ids.size + this.count;
@@ -819,7 +823,7 @@ function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: ArcNames, war
     }
   };
   try {
-    const result = networkSimplex(net, flow, { pred, pivotLimit: 4 * nodeCount + 1000 });
+    const result = networkSimplex(net, flow, { pred, pivotLimit: warm.pivotLimit.perNode * nodeCount + warm.pivotLimit.plus });
     for (let x = realArcs; x < arcCount; x++) {
       if (result.flow[x] !== 0) throw new Error('a warm start ended with flow on an artificial arc');
     }
@@ -827,6 +831,7 @@ function warmSolve(net: FlowNetwork, coldFlow: Float64Array, keys: ArcNames, war
     return result.flow;
   } catch (error) {
     if (!(error instanceof PivotLimit)) throw error;
+    warm.abandoned++;
     // the cold start, without the artificial arcs
     const real = <T extends Int32Array | Float64Array>(xs: T) => xs.subarray(0, realArcs) as T;
     const cold = networkSimplex({ nodeCount, root, source: real(source), target: real(target), capacity: real(capacity), primaryCost: real(net.primaryCost), secondaryCost: real(net.secondaryCost) }, coldFlow.slice(0, realArcs));

@@ -452,6 +452,22 @@ describe('time-expanded allocation (production lines over days)', () => {
       );
     });
 
+    it('when a warm start would pivot past its limit, then the solve is done cold and is still the LP optimum', () => {
+      fc.assert(
+        fc.property(fc.array(timedInstance, { minLength: 2, maxLength: 4 }), (problems) => {
+          const warm = new WarmStart();
+          warm.pivotLimit = { perNode: 0, plus: 0 };
+          for (const p of problems) expectLpOptimum(highs, p, solveAllocation(p, warm));
+        }),
+        { numRuns: 60, seed: 20261202 },
+      );
+      const warm = new WarmStart();
+      warm.pivotLimit = { perNode: 0, plus: 0 };
+      const p = instance({ supplies: [{ id: 'a', days: [3, 3] }, { id: 'b', units: 4 }], demands: [{ id: 'x', units: 5, priority: 2, due: 0 }, { id: 'y', units: 6, priority: 1 }], arcs: [{ supply: 'a', demand: 'x', cost: 1 }, { supply: 'b', demand: 'x', cost: 2 }, { supply: 'a', demand: 'y', cost: 1 }, { supply: 'b', demand: 'y', cost: 1 }] });
+      expectLpOptimum(highs, p, solveAllocation(p, warm));
+      expect(warm.abandoned).to.equal(1);
+    });
+
     it('when a large market changes forty times, then each warm solve has the cold solve\'s weighted units and cost', () => {
       const random = createRandom(7);
       const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
@@ -470,6 +486,7 @@ describe('time-expanded allocation (production lines over days)', () => {
         expect(hot.weightedUnits, `step ${step}`).to.equal(cold.weightedUnits);
         expect(hot.totalCost, `step ${step}`).to.be.closeTo(cold.totalCost, 1e-6 * Math.max(1, cold.totalCost));
       }
+      expect(warm.abandoned, 'warm solves that went cold').to.equal(0);
     });
   });
 
