@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { en as zodEn, zhCN } from 'zod/locales';
+import { en as zodEn } from 'zod/locales';
+import { zhCN } from '../../models/zod-zh';
 import { ApiError, type FieldDetail } from './api';
 import { h, uid } from './dom';
 import { lang, onLangChange, t, type Key } from './i18n';

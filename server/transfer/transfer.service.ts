@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zhCN } from '../../models/zod-zh';
 import { findCategory } from '../../models/catalog';
 import { DemandInputSchema, type DemandInput } from '../../models/demand.schema';
 import type { Match } from '../../models/match.schema';
@@ -41,7 +42,7 @@ export function langOf(q: string | undefined, acceptLanguage: string | undefined
   return first?.startsWith('zh') ? 'zh' : 'en';
 }
 
-const localeError = { en: z.locales.en().localeError, zh: z.locales.zhCN().localeError };
+const localeError = { en: z.locales.en().localeError, zh: zhCN().localeError };
 
 /**
  * Import and export of postings, matches and coverage. An import is validated whole (every row with the
