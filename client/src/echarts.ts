@@ -24,14 +24,14 @@ export type CoverageChart = SeriesChart;
 export type DayChart = SeriesChart;
 export type HistoryChart = SeriesChart;
 
-/** An echarts canvas in `host` that follows its size; `build` makes the whole option for each update. */
+/** An echarts canvas in `host` that follows its size; `build` makes the whole option for each update (the font and animation are the board's). */
 function mountChart(host: HTMLElement, build: (labels: string[], series: StackSeries[], format: (n: number) => string) => Option): SeriesChart {
   const chart = echarts.init(host, undefined, { renderer: 'canvas' });
   const ro = new ResizeObserver(() => chart.resize());
   ro.observe(host);
   return {
     update(labels, series, format) {
-      chart.setOption(build(labels, series, format), { notMerge: true });
+      chart.setOption({ animationDuration: 300, textStyle: { fontFamily: FONT }, ...build(labels, series, format) }, { notMerge: true });
     },
     dispose() {
       ro.disconnect();
@@ -40,6 +40,9 @@ function mountChart(host: HTMLElement, build: (labels: string[], series: StackSe
   };
 }
 
+/** The legend in the chart's top left corner, with symbols of this size. */
+const legendAtTop = (itemWidth: number, itemHeight: number): LegendComponentOption => ({ top: 0, left: 0, itemWidth, itemHeight, textStyle: { fontSize: 12 } });
+
 const FONT = 'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif';
 
 /** A horizontal stacked bar chart, one bar per category; resizes with its container. */
@@ -47,10 +50,8 @@ export function createCoverageChart(host: HTMLElement): CoverageChart {
   return mountChart(host, (categories, series, format) => {
     const narrow = host.clientWidth < 520;
     return {
-      animationDuration: 300,
-      textStyle: { fontFamily: FONT },
       grid: { left: 8, right: 24, top: narrow ? 56 : 36, bottom: 8, containLabel: true },
-      legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 12 } },
+      legend: legendAtTop(12, 10),
       tooltip: {
         trigger: 'axis',
         axisPointer: { type: 'shadow' },
@@ -82,10 +83,8 @@ export function createCoverageChart(host: HTMLElement): CoverageChart {
 export function createDayChart(host: HTMLElement): DayChart {
   return mountChart(host, (days, series, format) => {
     return {
-      animationDuration: 300,
-      textStyle: { fontFamily: FONT },
       grid: { left: 4, right: 8, top: 30, bottom: 4, containLabel: true },
-      legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 12 } },
+      legend: legendAtTop(12, 10),
       tooltip: {
         trigger: 'axis',
         axisPointer: { type: 'shadow' },
@@ -117,10 +116,8 @@ export function createHistoryChart(host: HTMLElement): HistoryChart {
   return mountChart(host, (days, series, format) => {
     const narrow = host.clientWidth < 520;
     return {
-      animationDuration: 300,
-      textStyle: { fontFamily: FONT },
       grid: { left: 4, right: 16, top: narrow ? 56 : 34, bottom: 4, containLabel: true },
-      legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 12 } },
+      legend: legendAtTop(14, 8),
       tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined || v === '-' ? '–' : format(Number(v))) },
       xAxis: { type: 'category', data: days, boundaryGap: false, axisLabel: { fontSize: 11, hideOverlap: true } },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v), fontSize: 11 }, splitLine: { lineStyle: { color: '#eee' } } },
