@@ -73,6 +73,18 @@ export function findProvince(id: string): Province | undefined {
  * closer. Used to file a demand under where its goods go (its delivery place), not the buyer's home.
  */
 export function provinceAt(point: { lat: number; lng: number }): Province {
+  // a posting's place is one object for as long as the posting is unchanged: coverage, lists, events and the
+  // planner ask again and again, so each place is found once
+  const known = nearestByPoint.get(point);
+  if (known && known.lat === point.lat && known.lng === point.lng) return known.province;
+  const province = nearestCapital(point);
+  nearestByPoint.set(point, { lat: point.lat, lng: point.lng, province });
+  return province;
+}
+
+const nearestByPoint = new WeakMap<object, { lat: number; lng: number; province: Province }>();
+
+function nearestCapital(point: { lat: number; lng: number }): Province {
   const rad = Math.PI / 180;
   let best = provinces[0];
   let bestD = Infinity;
