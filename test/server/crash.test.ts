@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -27,8 +28,20 @@ interface Service {
   url: string;
 }
 
-function startService(dataDir: string): Promise<Service> {
-  const port = 20000 + Math.floor(Math.random() * 30000);
+/** A port nothing listens on now, from the OS (a random pick once collided with a port in use). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startService(dataDir: string): Promise<Service> {
+  const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.MONGODB_URI;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
