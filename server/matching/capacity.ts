@@ -30,8 +30,11 @@ export function daysBy(w: LineWindow, now: number, t: number): number {
   return end <= start ? 0 : Math.max(0, Math.floor((end - start) / DAY_MS + 1 / 24));
 }
 
-/** Commitments past due still have to be made: they count as due now. */
-function normalized(commitments: readonly Commitment[], now: number): Commitment[] {
+/** Commitments past due still have to be made: they count as due now. Earliest due first (a list already so is read as it is). */
+function normalized(commitments: readonly Commitment[], now: number): readonly Commitment[] {
+  let ready = true;
+  for (let i = 0; i < commitments.length && ready; i++) ready = commitments[i].due >= now && (i === 0 || commitments[i].due >= commitments[i - 1].due);
+  if (ready) return commitments;
   return commitments.map((c) => ({ days: c.days, due: Math.max(c.due, now) })).sort((a, b) => a.due - b.due);
 }
 

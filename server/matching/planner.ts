@@ -30,10 +30,22 @@ export function windowOf(o: Pick<OfferView, 'availableFrom' | 'availableTo'>): L
   return { from: o.availableFrom, to: o.availableTo };
 }
 
+type LineOf = { line: number; rate: number; due: number };
+/** `lineOf` per match, with the offer and demand it was read from (records are replaced, never changed, on update). */
+const lineOfMemo = new WeakMap<Match, { o: unknown; d: unknown; at: LineOf }>();
+
 /** The line a match takes units from, its rate there, and when it is due. */
-export function lineOf(state: LedgerState, m: Match): { line: number; rate: number; due: number } {
+export function lineOf(state: LedgerState, m: Match): LineOf {
   const o = state.offers.get(m.offerId);
   const d = state.demands.get(m.demandId);
+  const hit = lineOfMemo.get(m);
+  if (hit && hit.o === o && hit.d === d) return hit.at;
+  const at = lineOfUncached(o, d, m);
+  lineOfMemo.set(m, { o, d, at });
+  return at;
+}
+
+function lineOfUncached(o: ReturnType<LedgerState['offers']['get']>, d: ReturnType<LedgerState['demands']['get']>, m: Match): LineOf {
   const cat = findCategory(m.category);
   const route = o && cat ? routeFor(o, cat) : null;
   const line = m.line ?? route?.line ?? 0;
@@ -90,7 +102,8 @@ function lineCommitments(state: LedgerState, offerId: string, line: number, stat
     const l = lineOf(state, m);
     if (l.line === line) out.push({ days: units / l.rate, due: l.due });
   }
-  return out;
+  // earliest due first, as the capacity checks read them
+  return out.sort((a, b) => a.due - b.due);
 }
 
 /** Where the confirmed matches on a line, with one more, would not fit: the first date it could not make them. */
