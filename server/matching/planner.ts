@@ -54,25 +54,25 @@ function lineOfUncached(o: ReturnType<LedgerState['offers']['get']>, d: ReturnTy
   return { line, rate: Math.max(1, rate), due };
 }
 
-const lineCache = new WeakMap<LedgerState, Map<string, { rev: number; list: Commitment[] }>>();
+/** Per offer: the state revision its lists were read at, and per line the planning and reserved lists. */
+const lineCache = new WeakMap<LedgerState, Map<string, { rev: number; planning: Commitment[][]; reserved: Commitment[][] }>>();
 
 /**
  * The commitments on one line of an offer: proposals and confirmed matches (`planning`), or confirmed only.
  * Kept per line until the offer or a match on it changes (`LedgerState.offerRev`); the list is shared, not copied.
  */
 export function commitmentsOn(state: LedgerState, offerId: string, line: number, which: 'planning' | 'reserved', except?: string): readonly Commitment[] {
+  if (except !== undefined) return lineCommitments(state, offerId, line, which === 'planning' ? PLANNED : RESERVED, (m) => (m.id === except ? 0 : m.units));
   let cache = lineCache.get(state);
   if (!cache) lineCache.set(state, (cache = new Map()));
-  const key = `${offerId}#${line}#${which}`;
   const rev = state.offerRev(offerId);
-  const hit = except === undefined ? cache.get(key) : undefined;
-  if (hit && hit.rev === rev) return hit.list;
-  const out = lineCommitments(state, offerId, line, which === 'planning' ? PLANNED : RESERVED, (m) => (m.id === except ? 0 : m.units));
-  if (except === undefined) {
-    if (cache.size > 400_000) cache.clear();
-    cache.set(key, { rev, list: out });
+  let hit = cache.get(offerId);
+  if (!hit || hit.rev !== rev) {
+    if (cache.size > 200_000) cache.clear();
+    cache.set(offerId, (hit = { rev, planning: [], reserved: [] }));
   }
-  return out;
+  const lists = hit[which];
+  return (lists[line] ??= lineCommitments(state, offerId, line, which === 'planning' ? PLANNED : RESERVED, (m) => m.units));
 }
 
 /** When units for `demand` must be made: its deadline less the transit days. */
