@@ -111,9 +111,23 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     if (e.type === 'entity.parse.failed') {
       return { status: 400, body: { code: 'bad_request', message: 'Malformed JSON body' }, internal: false };
     }
+    if (e.status === 415) {
+      return { status: 415, body: { code: 'unsupported_media_type', message: e.message }, internal: false };
+    }
     if (e.status >= 400 && e.status < 500) {
       return { status: e.status, body: { code: 'bad_request', message: e.message }, internal: false };
     }
+  }
+  // what Express and body-parser reject without a type: a body that does not inflate as its Content-Encoding
+  // says (zlib's error, status 400) and a path that is not valid percent-encoding (the router's URIError, 400)
+  if (err instanceof Error && (err as { status?: unknown }).status === 400) {
+    const zlib = /^Z_/.test(String((err as { code?: unknown }).code ?? ''));
+    const message = err instanceof URIError
+      ? 'The path is not valid percent-encoding'
+      : zlib
+        ? 'The body does not decode as its Content-Encoding says'
+        : 'Bad request';
+    return { status: 400, body: { code: 'bad_request', message }, internal: false };
   }
   return { status: 500, body: { code: 'internal', message: 'Internal server error' }, internal: true };
 }

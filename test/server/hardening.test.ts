@@ -90,6 +90,47 @@ describe('hardening: malformed cookies and tokens', function () {
   });
 });
 
+describe('hardening: malformed requests', function () {
+  this.timeout(30_000);
+  let t: TestApp;
+  let supplier: Account;
+  before(async () => {
+    t = await createTestApp();
+    supplier = await register(t.app, 'supplier');
+  });
+
+  it('when a body claims a Content-Encoding it does not have, then 400 bad_request (not 500)', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const res = await request(t.app)
+        .post('/api/offers')
+        .set(bearer(supplier))
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send(JSON.stringify(offerInput()));
+      expect(res.status, encoding).to.equal(400);
+      expect(res.body.error.code, encoding).to.equal('bad_request');
+    }
+    const unknown = await request(t.app).post('/api/offers').set(bearer(supplier)).set('Content-Type', 'application/json').set('Content-Encoding', 'bogus').send('{}');
+    expect(unknown.status).to.equal(415);
+    expect(unknown.body.error.code).to.equal('unsupported_media_type');
+  });
+
+  it('when a path parameter is not valid percent-encoding, then 400 bad_request on every route with one (not 500)', async () => {
+    const paths = [
+      ['get', '/api/offers/%E0%A4%A'], ['patch', '/api/offers/%E0%A4%A'], ['delete', '/api/demands/%E0%A4%A'],
+      ['get', '/api/demands/%E0%A4%A/matches'], ['post', '/api/matches/%E0%A4%A/accept'], ['patch', '/api/matches/%ZZ'],
+      ['get', '/api/certifications/%E0%A4%A'], ['patch', '/api/certifications/mine/%E0%A4%A'], ['get', '/api/evidence/%E0%A4%A'],
+      ['get', '/api/templates/%E0%A4%A'], ['post', '/api/import/%E0%A4%A'], ['get', '/api/suppliers/%E0%A4%A/profile'],
+    ] as const;
+    for (const [method, path] of paths) {
+      const res = await request(t.app)[method](path).set(bearer(supplier)).send({ status: 'shipped' });
+      expect(res.status, `${method} ${path}`).to.equal(400);
+      expect(res.body.error.code, `${method} ${path}`).to.equal('bad_request');
+      expect(res.body.error.message, `${method} ${path}`).to.be.a('string').and.not.match(/ at /);
+    }
+  });
+});
+
 describe('hardening: login lockout', function () {
   this.timeout(30_000);
 
