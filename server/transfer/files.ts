@@ -114,9 +114,21 @@ export async function readTable(buf: Buffer): Promise<Table> {
   return table;
 }
 
+/**
+ * A CSV text cell a spreadsheet program would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+ * carriage return: names come from other organizations) gets a leading apostrophe, so it opens as text (OWASP's
+ * advice for CSV injection). Numbers and dates are written as they are; the .xlsx export stores strings as strings.
+ */
+function csvCell(x: unknown) {
+  if (x === null || x === undefined) return '';
+  if (x instanceof Date) return x.toISOString();
+  if (typeof x === 'string' && /^[=+\-@\t\r]/.test(x)) return `'${x}`;
+  return x;
+}
+
 /** Writes a table as CSV (with a BOM, so spreadsheet programs read Chinese right) or as an .xlsx workbook. */
 export async function writeTable(format: Format, sheet: string, header: string[], rows: unknown[][], extra?: { name: string; header: string[]; rows: unknown[][] }): Promise<Buffer> {
-  if (format === 'csv') return Buffer.from(stringify([header, ...rows.map((r) => r.map((x) => (x === null || x === undefined ? '' : x instanceof Date ? x.toISOString() : x)))], { bom: true }));
+  if (format === 'csv') return Buffer.from(stringify([header.map(csvCell), ...rows.map((r) => r.map(csvCell))], { bom: true }));
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Fuchan';
   const add = (name: string, h: string[], rs: unknown[][]) => {

@@ -167,6 +167,29 @@ describe('import and export', () => {
     expect((await request(t.app).get('/api/export/matches')).status).to.equal(401);
   });
 
+  it('when another organization names itself like a spreadsheet formula, then the CSV export carries the name as text (a leading apostrophe), the xlsx as a plain string', async () => {
+    const s2 = await register(t.app, 'supplier', { name: "=cmd|' /C calc'!A0", certifications: ['iso-13485'] });
+    const b2 = await register(t.app, 'buyer', { name: '@SUM(1+1)*cmd' });
+    await request(t.app).post('/api/offers').set(bearer(s2)).send(offerInput({ products: [{ category: 'hand-sanitizer', unitsPerDay: 1000 }], capabilities: ['chemical-blending', 'liquid-filling'] })).expect(201);
+    await request(t.app).post('/api/demands').set(bearer(b2)).send(demandInput({ category: 'hand-sanitizer', quantity: 3000, maxPricePerUnit: 30 })).expect(201);
+    for (const who of [s2, b2, coord]) {
+      const csv = (await request(t.app).get('/api/export/matches?format=csv').set(bearer(who))).text;
+      const rows = parse(csv, { bom: true, columns: true }) as Record<string, string>[];
+      expect(rows).to.have.length(1);
+      expect(rows[0].supplierOrgName).to.equal("'=cmd|' /C calc'!A0");
+      expect(rows[0].buyerOrgName).to.equal("'@SUM(1+1)*cmd");
+      // numbers stay numbers
+      expect(rows[0].units).to.equal('3000');
+      expect(csv).not.to.match(/(^|,)[=+@-]/m);
+    }
+    const x = await request(t.app).get('/api/export/matches?format=xlsx').set(bearer(coord)).buffer(true).parse(binary);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(x.body as unknown as ArrayBuffer);
+    const cell = wb.worksheets[0].getRow(2).getCell((wb.worksheets[0].getRow(1).values as string[]).indexOf('supplierOrgName'));
+    expect(cell.type).to.equal(ExcelJS.ValueType.String);
+    expect(cell.value).to.equal("=cmd|' /C calc'!A0");
+  });
+
   it('when a file is empty, not a table, broken or too long, then it is a clear 4xx and nothing is stored', async () => {
     const seq = t.services.ledger.lastSeq();
     expect((await upload(supplier, 'offers', Buffer.alloc(0), 'x.csv')).status).to.equal(400);
