@@ -34,7 +34,9 @@ export function idempotency() {
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || !key || !req.auth) return next();
     if (key.length > 200) return next(AppError.badRequest('Idempotency-Key is too long (200 characters at most)'));
-    const scoped = `${req.auth.userId}:${req.originalUrl.split('?')[0]}:${key}`;
+    // the route as Express matches it (case-insensitive, a trailing slash ignored), so every spelling of a retry finds the first
+    const route = req.originalUrl.split('?')[0].toLowerCase().replace(/\/+$/, '');
+    const scoped = `${req.auth.userId}:${route}:${key}`;
     const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
     const idem: IdemKey = { key: scoped, fingerprint };
     req.idempotency = idem;

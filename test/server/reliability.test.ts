@@ -36,6 +36,20 @@ describe('idempotent writes', () => {
     expect(await DemandModel.countDocuments({})).to.equal(1);
   });
 
+  it('when a retry spells the same route differently (a trailing slash, upper case), then it still gets the first result', async () => {
+    const body = demandInput();
+    const first = await request(t.app).post('/api/demands').set(bearer(buyer)).set('Idempotency-Key', 'k-spelling').send(body);
+    expect(first.status).to.equal(201);
+    for (const path of ['/api/demands/', '/api/DEMANDS', '/API/Demands/']) {
+      const retry = await request(t.app).post(path).set(bearer(buyer)).set('Idempotency-Key', 'k-spelling').send(body);
+      expect(retry.status, path).to.equal(201);
+      expect(retry.body.id, path).to.equal(first.body.id);
+      expect(retry.headers['idempotent-replay'], path).to.equal('true');
+    }
+    await t.services.projector.idle();
+    expect(await DemandModel.countDocuments({})).to.equal(1);
+  });
+
   it('when retries race each other, then exactly one offer is created and all get its id', async () => {
     const body = offerInput();
     const replies = await Promise.all(
