@@ -8,7 +8,8 @@ import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
 import type { OrgInfo } from '../ledger/state';
 import { DAY_MS } from '../matching/eligibility';
 import { emitDemand, emitOffer, matchDemand, matchOffer, withdrawPending } from '../matching/matching.service';
-import { lineSchedules, overbookedLines } from '../matching/planner';
+import { lineOf, lineSchedules, overbookedLines } from '../matching/planner';
+import { reservingStatuses } from '../../models/match.schema';
 import { assertOfferLimit } from '../trust/records';
 
 /** Whole days in an availability window (a partial day counts, but not the few minutes a clock drifts). */
@@ -232,6 +233,22 @@ export class PostingsService {
       next.totalUnits = totalUnitsOf(next.products, new Date(Math.max(Date.parse(next.availableFrom), tx.now)), new Date(next.availableTo));
       if (next.totalUnits < o.reservedUnits) {
         throw AppError.conflict(`Confirmed matches hold ${o.reservedUnits} units; the offer cannot shrink below that`);
+      }
+      // a confirmed match is made on its line: that line must stay, making the same product (the capacity check
+      // below counts units per line and would not see a line that now makes something else, or is gone)
+      if (patch.products) {
+        const held = new Set<number>();
+        for (const mid of tx.state.activeForOffer(id)) {
+          const m = tx.state.matches.get(mid);
+          if (m && reservingStatuses.includes(m.status)) held.add(lineOf(tx.state, m).line);
+        }
+        const lost = [...held].filter((l) => next.products[l]?.category !== o.products[l]?.category).sort((a, b) => a - b);
+        if (lost.length) {
+          throw AppError.conflict(
+            `Confirmed matches are made on line ${lost.map((l) => `${l + 1} (${o.products[l]?.category})`).join(', ')}; the offer cannot remove that line or change what it makes`,
+            { lines: lost.map((l) => ({ line: l, category: o.products[l]?.category ?? null })) },
+          );
+        }
       }
       next.status = next.totalUnits > o.reservedUnits ? 'open' : 'fulfilled';
       const affected = withdrawPending(tx, { offerId: id }, 'the offer changed; please review the new terms');

@@ -85,6 +85,41 @@ describe('postings: offers and demands', () => {
     expect((await request(t.app).patch(`/api/offers/${o.id}`).set(bearer(supplier)).send({ minOrderUnits: 5 })).status).to.equal(409);
   });
 
+  it('when an offer holds a confirmed match, then a change that takes its product line away (another product, lines reordered or removed) is 409 and the match stays where it is; the other lines may change', async () => {
+    const lines = [{ category: 'hand-sanitizer', unitsPerDay: 1000 }, { category: 'disinfectant', unitsPerDay: 1000 }];
+    const o = (await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput({ products: lines, capabilities: ['chemical-blending', 'liquid-filling'], certifications: [] })).expect(201)).body;
+    const d = (await request(t.app).post('/api/demands').set(bearer(buyer)).send(demandInput({ category: 'hand-sanitizer', quantity: 3000 })).expect(201)).body;
+    const [m] = (await request(t.app).get(`/api/demands/${d.id}/matches`).set(bearer(buyer))).body.items;
+    expect(m, 'a proposal').to.include({ offerId: o.id, line: 0, units: 3000 });
+    await request(t.app).post(`/api/matches/${m.id}/accept`).set(bearer(buyer)).expect(200);
+    expect((await request(t.app).post(`/api/matches/${m.id}/accept`).set(bearer(supplier)).expect(200)).body.status).to.equal('confirmed');
+
+    const before = (await request(t.app).get(`/api/offers/${o.id}`).set(bearer(supplier))).body;
+    const refused = [
+      [{ category: 'protective-gown', unitsPerDay: 1000 }, lines[1]],
+      [lines[1], lines[0]],
+      [lines[1]],
+    ];
+    for (const products of refused) {
+      const res = await request(t.app).patch(`/api/offers/${o.id}`).set(bearer(supplier)).send({ products });
+      expect(res.status, JSON.stringify(products)).to.equal(409);
+      expect(res.body.error.code).to.equal('conflict');
+      expect(res.body.error.message).to.match(/line 1/);
+    }
+    const offer = (await request(t.app).get(`/api/offers/${o.id}`).set(bearer(supplier))).body;
+    expect(offer.products).to.deep.equal(lines);
+    expect(offer.version).to.equal(before.version);
+    const schedule = (await request(t.app).get(`/api/offers/${o.id}/lines`).set(bearer(supplier))).body;
+    expect(schedule.lines[0].category).to.equal('hand-sanitizer');
+
+    // the line keeps its product: more capacity on it, another product on the free line, or dropping the free line are fine
+    await request(t.app).patch(`/api/offers/${o.id}`).set(bearer(supplier)).send({ products: [{ category: 'hand-sanitizer', unitsPerDay: 2000 }, { category: 'face-shield', unitsPerDay: 500 }] }).expect(200);
+    const last = await request(t.app).patch(`/api/offers/${o.id}`).set(bearer(supplier)).send({ products: [{ category: 'hand-sanitizer', unitsPerDay: 2000 }] });
+    expect(last.status, JSON.stringify(last.body)).to.equal(200);
+    const after = (await request(t.app).get(`/api/matches/${m.id}`).set(bearer(buyer))).body;
+    expect(after).to.include({ status: 'confirmed', line: 0, category: 'hand-sanitizer', units: 3000 });
+  });
+
   it('when another organization reads or changes a posting, then 403 for the wrong role and 404 for the wrong organization', async () => {
     const d = (await request(t.app).post('/api/demands').set(bearer(buyer)).send(demandInput())).body;
     const o = (await request(t.app).post('/api/offers').set(bearer(supplier)).send(offerInput())).body;
