@@ -40,6 +40,9 @@ export const columns: Record<Kind, Column[]> = {
     c('minOrderUnits', 'number', false, 'Minimum order', '最小起订量', 'Units', '单位数量', 100),
     c('pricePerUnit', 'number', false, 'Price per unit (CNY)', '单价（元）', 'CNY', '人民币元', 10),
     c('conversionLeadDays', 'number', false, 'Conversion days', '转产天数', 'Days to convert lines to another product', '转产所需天数', 0),
+    c('offerRef', 'text', false, 'Offer reference', '产能编号',
+      'Rows with the same reference are ONE offer with a product line per row: the first row gives the offer\'s other columns, the next ones category and unitsPerDay (other cells empty or the same). Empty: the row is an offer of its own',
+      '编号相同的行是同一条产能发布，每行一条产线：第一行填写其他各列，其余行只填品类和日产量（其他列留空或与第一行相同）。留空则该行单独成为一条发布', 'line-A'),
   ],
   demands: [
     ORG,
@@ -71,7 +74,8 @@ function text(v: Cell): string | undefined {
   return s === '' ? undefined : s;
 }
 
-function cellValue(col: Column, v: Cell): unknown {
+/** A cell as the value the input takes (dates as ISO date-times, numbers, lists), undefined when empty. */
+export function cellValue(col: Column, v: Cell): unknown {
   if (col.type === 'dateStart' || col.type === 'dateEnd') {
     // a spreadsheet date is a day (exceljs gives midnight UTC): whole days, China time
     const day = v instanceof Date ? v.toISOString().slice(0, 10) : text(v);
@@ -100,7 +104,7 @@ export function toInput(kind: Kind, cells: Map<string, Cell>): { organizationId?
   const organizationId = v.organizationId as string | undefined;
   delete v.organizationId;
   if (kind === 'offers') {
-    const { category, unitsPerDay, lat, lng, capabilities, ...rest } = v;
+    const { category, unitsPerDay, lat, lng, capabilities, offerRef: _ref, ...rest } = v;
     const input: Record<string, unknown> = { ...rest, products: [{ category, unitsPerDay }], capabilities: capabilities ?? [] };
     if (lat !== undefined || lng !== undefined) input.location = { lat, lng };
     return { organizationId, input };

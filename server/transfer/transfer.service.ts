@@ -12,7 +12,7 @@ import type { Ledger } from '../ledger/ledger';
 import type { OrgInfo } from '../ledger/state';
 import type { CoverageService } from '../metrics/coverage.service';
 import { postDemand, postOffer } from '../postings/postings.service';
-import { columnOf, columnOfPath, columns, toInput, type Cell, type Kind, type Lang } from './columns';
+import { cellValue, columnOf, columnOfPath, columns, toInput, type Cell, type Kind, type Lang } from './columns';
 import { readTable, writeTable, type Format } from './files';
 
 /** One refused cell or row of an import. */
@@ -32,8 +32,17 @@ const text: Record<string, Record<Lang, (p: Record<string, string>) => string>> 
   organization_wrong_kind: { en: (p) => `Organization ${p.id} is not a ${p.kind}`, zh: (p) => `机构 ${p.id} 不是${p.kind === 'supplier' ? '供应方' : '需求方'}` },
   not_your_organization: { en: () => 'You can post only for your own organization', zh: () => '只能为本机构发布' },
   rejected: { en: (p) => `Refused when posting: ${p.message}`, zh: (p) => `发布时被拒绝：${p.message}` },
+  offer_ref_conflict: {
+    en: (p) => `Offer reference "${p.ref}": ${p.column} differs from row ${p.row}, which gives the offer's other columns (leave it empty on this line, or give the same)`,
+    zh: (p) => `产能编号“${p.ref}”：${p.column} 与第 ${p.row} 行不同（该行填写这条发布的其他各列；本行请留空或填写相同的值）`,
+  },
 };
 const say = (lang: Lang, code: string, p: Record<string, string> = {}) => text[code][lang](p);
+
+const isEmpty = (v: Cell) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+const refOf = (v: Cell) => (isEmpty(v) ? '' : v instanceof Date ? v.toISOString() : String(v).trim());
+/** Whether two cells of a column give the same value (a spreadsheet may give a number or a date where a CSV gives text). */
+const sameCell = (col: (typeof columns.offers)[number], a: Cell, b: Cell) => JSON.stringify(cellValue(col, a) ?? null) === JSON.stringify(cellValue(col, b) ?? null);
 
 /** The viewer's language: `?lang=`, else the first of Accept-Language that is Chinese or English. */
 export function langOf(q: string | undefined, acceptLanguage: string | undefined): Lang {
@@ -114,24 +123,50 @@ export class TransferService {
     if (errors.length) throw rejected(errors, lang);
 
     const schema = kind === 'offers' ? OfferInputSchema : DemandInputSchema;
-    const good: { row: number; org: OrgInfo; input: OfferInput | DemandInput }[] = [];
+    // the postings: one per row, except offer rows sharing an `offerRef` (one offer, a product line per row)
+    type Posting = { rows: number[]; organizationId?: string; input: Record<string, unknown>; cells: Map<string, Cell> };
+    const postings: Posting[] = [];
+    const byRef = new Map<string, Posting>();
     for (const r of table.rows) {
       const cells = new Map<string, Cell>();
       ids.forEach((id, i) => id && cells.set(id, r.cells[i]));
       const { organizationId, input } = toInput(kind, cells);
-      const org = await this.orgFor(auth, kind, organizationId, lang, r.row, errors);
-      const parsed = schema.safeParse(input, { error: localeError[lang] });
+      const ref = kind === 'offers' ? refOf(cells.get('offerRef')) : '';
+      const key = `${organizationId ?? ''}\u0000${ref}`;
+      const first = ref ? byRef.get(key) : undefined;
+      if (!first) {
+        const p: Posting = { rows: [r.row], organizationId, input, cells };
+        postings.push(p);
+        if (ref) byRef.set(key, p);
+        continue;
+      }
+      // another line of the same offer: its other cells are empty or the first row's
+      for (const col of columns.offers) {
+        if (['category', 'unitsPerDay', 'offerRef', 'organizationId'].includes(col.id) || isEmpty(cells.get(col.id))) continue;
+        if (sameCell(col, cells.get(col.id), first.cells.get(col.id))) continue;
+        errors.push({ row: r.row, column: col.id, code: 'offer_ref_conflict', message: say(lang, 'offer_ref_conflict', { ref, column: col.id, row: String(first.rows[0]) }) });
+      }
+      (first.input.products as unknown[]).push(...(input.products as unknown[]));
+      first.rows.push(r.row);
+    }
+    const good: { row: number; org: OrgInfo; input: OfferInput | DemandInput }[] = [];
+    for (const p of postings) {
+      const org = await this.orgFor(auth, kind, p.organizationId, lang, p.rows[0], errors);
+      const parsed = schema.safeParse(p.input, { error: localeError[lang] });
       if (!parsed.success) {
         const seen = new Set<string>();
         for (const issue of parsed.error.issues) {
           const column = columnOfPath(kind, issue.path);
-          if (seen.has(column)) continue;
-          seen.add(column);
-          errors.push({ row: r.row, column: column || null, code: issue.code, message: issue.message });
+          // a product line's issue is on the row that gave the line
+          const line = kind === 'offers' && issue.path[0] === 'products' && typeof issue.path[1] === 'number' ? issue.path[1] : 0;
+          const row = p.rows[line] ?? p.rows[0];
+          if (seen.has(`${row}:${column}`)) continue;
+          seen.add(`${row}:${column}`);
+          errors.push({ row, column: column || null, code: issue.code, message: issue.message });
         }
         continue;
       }
-      if (org) good.push({ row: r.row, org, input: parsed.data });
+      if (org) good.push({ row: p.rows[0], org, input: parsed.data });
     }
     if (errors.length) throw rejected(errors, lang);
 

@@ -79,6 +79,46 @@ describe('import and export', () => {
     expect((await upload(buyer, 'offers', file([good(1)]), 'offers.csv')).status).to.equal(403);
   });
 
+  it('when offer rows share an offer reference, then they are one offer with a product line per row; a line that gives another window is refused on its row', async () => {
+    const header = 'offerRef,category,unitsPerDay,capabilities,certifications,availableFrom,availableTo,minOrderUnits,pricePerUnit';
+    const file = (rows: string[]) => Buffer.from([header, ...rows].join('\n'));
+    const rows = [
+      `plant-1,protective-gown,3000,sewing;heat-sealing,iso-13485;gb-19082,${day(0)},${day(30)},100,10`,
+      'plant-1,protective-coverall,1200,,,,,,',
+      `,protective-gown,500,sewing,iso-13485,${day(0)},${day(10)},100,12`,
+      // the same cells as the first row's may be repeated
+      `plant-1,face-shield,800,,,${day(0)},,100,`,
+    ];
+    const conflict = await upload(supplier, 'offers', file([...rows, `plant-1,surgical-mask,900,,,${day(5)},,,`]), 'offers.csv');
+    expect(conflict.status).to.equal(400);
+    expect(conflict.body.error.details).to.deep.equal([
+      { row: 6, column: 'availableFrom', code: 'offer_ref_conflict', message: conflict.body.error.details[0].message },
+    ]);
+    expect(conflict.body.error.details[0].message).to.contain('plant-1').and.contain('row 2');
+    // a bad line is named on its own row
+    const badLine = await upload(supplier, 'offers', file([...rows, 'plant-1,no-such-thing,900,,,,,,']), 'offers.csv');
+    expect(badLine.status).to.equal(400);
+    expect(badLine.body.error.details.map((d: { row: number; column: string }) => [d.row, d.column])).to.deep.equal([[6, 'category']]);
+    expect(await count(supplier, 'offers')).to.equal(0);
+
+    const ok = await upload(supplier, 'offers', file(rows), 'offers.csv');
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+    expect(ok.body).to.include({ kind: 'offers', created: 2 });
+    const plant = (await request(t.app).get(`/api/offers/${ok.body.ids[0]}`).set(bearer(supplier))).body;
+    expect(plant.products).to.deep.equal([
+      { category: 'protective-gown', unitsPerDay: 3000 },
+      { category: 'protective-coverall', unitsPerDay: 1200 },
+      { category: 'face-shield', unitsPerDay: 800 },
+    ]);
+    expect(plant).to.include({ minOrderUnits: 100, pricePerUnit: 10 });
+    expect(plant.availableTo).to.equal(new Date(`${day(30)}T23:59:59+08:00`).toISOString());
+    // each line is its own capacity: the plant's lines are listed one by one
+    const { lines } = (await request(t.app).get(`/api/offers/${ok.body.ids[0]}/lines`).set(bearer(supplier))).body;
+    expect(lines.map((l: { category: string; unitsPerDay: number }) => [l.category, l.unitsPerDay])).to.deep.equal([['protective-gown', 3000], ['protective-coverall', 1200], ['face-shield', 800]]);
+    const single = (await request(t.app).get(`/api/offers/${ok.body.ids[1]}`).set(bearer(supplier))).body;
+    expect(single.products).to.deep.equal([{ category: 'protective-gown', unitsPerDay: 500 }]);
+  });
+
   it('when a coordinator uploads an xlsx of demands for organizations, then a bad row refuses the file whole; fixed, the demands belong to the organizations named', async () => {
     const buyerOrg = buyer.user.organization!.id;
     const supplierOrg = supplier.user.organization!.id;

@@ -215,7 +215,7 @@ export const en = {
   'xfer.kind': 'What the file holds',
   'xfer.kind.offers': 'Capacity offers',
   'xfer.kind.demands': 'Demands',
-  'xfer.hintOffers': 'Post many offers at once from a CSV or Excel file, one product line per row. A file with any error stores nothing.',
+  'xfer.hintOffers': 'Post many offers at once from a CSV or Excel file, one product line per row (rows with the same offer reference are one offer with several lines). A file with any error stores nothing.',
   'xfer.hintDemands': 'Post many demands at once from a CSV or Excel file, one demand per row. A file with any error stores nothing.',
   'xfer.template': 'Template',
   'xfer.doneOffers': '{n} offers posted from the file.',

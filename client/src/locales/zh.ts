@@ -217,7 +217,7 @@ export const zh: Record<Key, string> = {
   'xfer.kind': '文件内容',
   'xfer.kind.offers': '产能',
   'xfer.kind.demands': '需求',
-  'xfer.hintOffers': '从 CSV 或 Excel 文件批量发布产能，每行一条产品线。文件中只要有一处错误，就不会保存任何内容。',
+  'xfer.hintOffers': '从 CSV 或 Excel 文件批量发布产能，每行一条产品线（产能编号相同的行合为一条发布，含多条产线）。文件中只要有一处错误，就不会保存任何内容。',
   'xfer.hintDemands': '从 CSV 或 Excel 文件批量发布需求，每行一条需求。文件中只要有一处错误，就不会保存任何内容。',
   'xfer.template': '模板',
   'xfer.doneOffers': '已从文件发布 {n} 条产能。',
