@@ -4,6 +4,17 @@ import { certificationIds } from './catalog';
 
 export const CertificationIdSchema = z.enum(certificationIds);
 
+/** bcrypt reads the first 72 bytes of a password and ignores the rest. */
+export const PASSWORD_MAX_BYTES = 72;
+export const passwordTooLong = (p: string) => new TextEncoder().encode(p).length > PASSWORD_MAX_BYTES;
+/** A new password: 8 characters or more, at most 72 bytes in UTF-8 (24 Chinese characters), all of which count. */
+const tooLongMessage = `at most ${PASSWORD_MAX_BYTES} bytes (UTF-8): a longer password would not be read whole`;
+export const PasswordSchema = z
+  .string()
+  .min(8)
+  .max(PASSWORD_MAX_BYTES, { message: tooLongMessage, abort: true })
+  .refine((p) => !passwordTooLong(p), { message: tooLongMessage });
+
 export const OrganizationInputSchema = z.strictObject({
   name: z.string().trim().min(2).max(160),
   region: z.string().trim().min(2).max(64),
@@ -13,7 +24,7 @@ export const OrganizationInputSchema = z.strictObject({
 
 export const RegisterSchema = z.strictObject({
   email: z.email().max(254),
-  password: z.string().min(8).max(128),
+  password: PasswordSchema,
   name: z.string().trim().min(1).max(120),
   role: z.enum(['supplier', 'buyer']),
   organization: OrganizationInputSchema,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDateSchema, LatLngSchema } from './common.schema';
+import { PasswordSchema } from './auth.schema';
 import { certificationIds, SectorSchema } from './catalog';
 import { provinces } from './provinces';
 
@@ -128,7 +129,7 @@ export const CoordinatorListSchema = z.object({ items: z.array(CoordinatorSchema
 
 export const CoordinatorCreateSchema = z.strictObject({
   email: z.email().max(254),
-  password: z.string().min(8).max(128),
+  password: PasswordSchema,
   name: z.string().trim().min(1).max(120),
   regions: z.array(ProvinceSchema).max(40).default([]),
   sectors: z.array(SectorSchema).max(10).default([]),

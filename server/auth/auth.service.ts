@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import jwt from 'jsonwebtoken';
 import mongoose from 'mongoose';
-import type { LoginInput, Organization, RegisterInput, User } from '../../models/auth.schema';
+import { PASSWORD_MAX_BYTES, passwordTooLong, type LoginInput, type Organization, type RegisterInput, type User } from '../../models/auth.schema';
 import type { Role } from '../../models/common.schema';
 import { LoginFailureModel } from '../../models/login-failure.model';
 import { OrganizationModel, type OrganizationDoc } from '../../models/organization.model';
@@ -60,6 +60,13 @@ export interface AuthServiceOptions {
   revocationPollMs?: number;
   /** The clock of the lockout windows (tests inject one). */
   now?: () => number;
+}
+
+/** bcrypt ignores what follows the first 72 bytes: a longer password is refused rather than stored cut. */
+function assertPasswordFits(password: string) {
+  if (passwordTooLong(password)) {
+    throw AppError.badRequest(`The password is longer than ${PASSWORD_MAX_BYTES} bytes (UTF-8)`, [{ path: 'password', message: `at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)` }]);
+  }
 }
 
 /** The one answer for an unknown e-mail, a wrong password and a locked account: nothing to enumerate. */
@@ -136,6 +143,7 @@ export class AuthService {
   /** Self-registration of a supplier or buyer with a new organization. @throws AppError conflict when the email is taken */
   async register(input: RegisterInput): Promise<{ token: string; user: User }> {
     const email = input.email.toLowerCase();
+    assertPasswordFits(input.password);
     if (await UserModel.exists({ email })) throw AppError.conflict('An account with this email already exists');
     const passwordHash = await bcrypt.hash(input.password, this.rounds);
     const org = await OrganizationModel.create({
@@ -165,6 +173,7 @@ export class AuthService {
     organizationId?: string | null;
   }): Promise<User> {
     const email = input.email.toLowerCase();
+    assertPasswordFits(input.password);
     if (await UserModel.exists({ email })) throw AppError.conflict(`An account with email ${email} already exists`);
     const passwordHash = await bcrypt.hash(input.password, this.rounds);
     const user = await UserModel.create({
