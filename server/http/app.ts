@@ -137,7 +137,9 @@ export function createApp(deps: AppDeps) {
       const up = deps.dbUp();
       if (up) return { status: 'ok', db: 'up', ...(deps.ledgerStatus ? { ledger: deps.ledgerStatus() } : {}) };
       res.setHeader('Retry-After', '2');
-      res.status(503).json({ status: 'degraded', db: 'down' });
+      // every non-2xx reply is an error reply (the contract and this route's 503 in the OpenAPI document)
+      const { code, message } = AppError.dbUnavailable();
+      res.status(503).json({ status: 'degraded', db: 'down', error: { code, message } });
     },
   });
   api.use(health);

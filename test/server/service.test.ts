@@ -19,6 +19,18 @@ describe('the service', () => {
     expect(write.headers['retry-after']).to.equal('2');
   });
 
+  it('when the database is down, then the health 503 is also an error reply as the contract and the OpenAPI document say ({error: {code, message}}), besides status and db', async () => {
+    const t = await createTestApp();
+    t.dbUp.value = false;
+    const down = await request(t.app).get('/api/health');
+    expect(down.status).to.equal(503);
+    expect(down.body).to.deep.include({ status: 'degraded', db: 'down' });
+    expect(down.body.error).to.include({ code: 'db_unavailable' });
+    expect(down.body.error.message).to.be.a('string').and.not.equal('');
+    const documented = (await request(t.app).get('/api/openapi.json')).body.paths['/api/health'].get.responses['503'].content['application/json'].schema;
+    expect(JSON.stringify(documented)).to.contain('error');
+  });
+
   it('when the catalog is read, then it lists at least 15 categories with capabilities, certifications and conversion rules', async () => {
     const t = await createTestApp();
     const a = await register(t.app, 'buyer');
