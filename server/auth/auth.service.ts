@@ -95,12 +95,16 @@ export class AuthService {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Loads the signing secret: configured, or generated once and shared by every instance through the database. */
+  /**
+   * Loads the signing secret: configured, or generated once and shared by every instance through the database.
+   * Called again after the database was emptied (the demo's loading), it stores the secret this instance signs
+   * with once more, so its tokens still verify after a restart and on other instances.
+   */
   async init(): Promise<void> {
     await Promise.all([LoginFailureModel.createIndexes(), RevokedTokenModel.createIndexes()]).catch(() => undefined);
     await this.refreshRevocations().catch(() => undefined);
-    if (this.secret) return;
-    const candidate = crypto.randomBytes(48).toString('base64url');
+    if (this.opts.jwtSecret) return;
+    const candidate = this.secret ?? crypto.randomBytes(48).toString('base64url');
     try {
       await SettingModel.create({ _id: 'jwtSecret', value: candidate });
       this.secret = candidate;

@@ -1,6 +1,7 @@
 import { planForDemand } from '../../server/matching/planner';
 import { expect } from 'chai';
 import request from 'supertest';
+import { AuthService } from '../../server/auth/auth.service';
 import { loadDemo } from '../../server/demo/demo.service';
 import { createTestApp, type TestApp } from '../fixtures/app';
 
@@ -27,6 +28,17 @@ describe('the demo scenario', function () {
     const offers = await request(t.app).get('/api/offers?limit=1').set('Authorization', `Bearer ${coordinatorToken}`);
     expect(offers.body.total).to.be.at.least(300);
     expect(summary.organizations).to.be.at.least(300);
+  });
+
+  it('when the demo is loaded into an empty database, then the signing secret generated at start-up is stored again, so tokens survive a restart and every instance accepts them', async () => {
+    // loading the demo empties every collection, the settings with the secret this instance already generated
+    const login = await request(t.app).post('/api/auth/login').send({ email: 'buyer@demo.fuchan.cn', password: 'fuchan-demo' });
+    expect(login.status).to.equal(200);
+    // a restart, or a second instance: a new AuthService reads the secret from the database
+    const restarted = new AuthService({ tokenTtlSeconds: 3600, loginMaxFailures: 5, bcryptRounds: 4 });
+    await restarted.init();
+    expect(restarted.verify(login.body.token)).to.include({ role: 'buyer' });
+    expect(restarted.verify(coordinatorToken)).to.include({ role: 'coordinator' });
   });
 
   it('when the demo is loaded, then every demand with a free eligible supplier has proposals, conversions included, and the others show near misses', async () => {
