@@ -29,6 +29,7 @@ import type { PostingsService } from '../postings/postings.service';
 import { authenticate } from './auth.middleware';
 import { errorHandler, notFound } from './error.middleware';
 import { idempotency } from './idempotency';
+import { jsonDepthLimit } from './json-depth';
 import { rateLimitRedis, redisStore, type RedisCommander } from './rate-limit';
 import { renderDocsPage } from './docs-page';
 import { defineRoute } from './route';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonDepthLimit());
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

@@ -94,7 +94,7 @@ describe('hardening: malformed requests', function () {
   this.timeout(30_000);
   let t: TestApp;
   let supplier: Account;
-  before(async () => {
+  beforeEach(async () => {
     t = await createTestApp();
     supplier = await register(t.app, 'supplier');
   });
@@ -113,6 +113,21 @@ describe('hardening: malformed requests', function () {
     const unknown = await request(t.app).post('/api/offers').set(bearer(supplier)).set('Content-Type', 'application/json').set('Content-Encoding', 'bogus').send('{}');
     expect(unknown.status).to.equal(415);
     expect(unknown.body.error.code).to.equal('unsupported_media_type');
+  });
+
+  it('when a JSON body is nested thousands of levels deep, then 400 bad_request (not 500), with or without an Idempotency-Key', async () => {
+    const deep = `{"products":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    for (const key of [undefined, 'deep-1']) {
+      const req = request(t.app).post('/api/offers').set(bearer(supplier)).set('Content-Type', 'application/json');
+      if (key) req.set('Idempotency-Key', key);
+      const res = await req.send(deep);
+      expect(res.status, `key ${key}`).to.equal(400);
+      expect(res.body.error.code, `key ${key}`).to.equal('bad_request');
+      expect(res.body.error.message).to.match(/nested/);
+    }
+    // an ordinary body still passes
+    const ok = await request(t.app).post('/api/offers').set(bearer(supplier)).set('Idempotency-Key', 'deep-2').send(offerInput());
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
   });
 
   it('when a path parameter is not valid percent-encoding, then 400 bad_request on every route with one (not 500)', async () => {
