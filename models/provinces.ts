@@ -67,6 +67,21 @@ export function findProvince(id: string): Province | undefined {
   return byId.get(id.trim().toLowerCase());
 }
 
+const byName = new Map<string, Province>();
+for (const p of provinces) {
+  const zh = p.name.zh;
+  for (const n of [p.id, p.name.en, zh, zh.replace(/(省|市|自治区)$/, '')]) byName.set(n.toLowerCase(), p);
+}
+
+/**
+ * The province a region names, however it is spelt: the id in any case ('hubei'), with "Province" ('Hubei
+ * Province'), or the Chinese name with or without 省/市/自治区 ('湖北', '湖北省'); undefined for anything else.
+ */
+export function provinceNamed(region: string): Province | undefined {
+  const key = region.trim().replace(/\s+/g, ' ').toLowerCase();
+  return byName.get(key) ?? byName.get(key.replace(/ (province|municipality|autonomous region)$/, ''));
+}
+
 /**
  * The province a point is in, taken as the one whose capital is nearest (great-circle distance): bundled
  * capitals only, no boundary data, so a place near a border may be filed with the neighbour whose capital is

@@ -8,6 +8,7 @@ import { LoginFailureModel } from '../../models/login-failure.model';
 import { OrganizationModel, type OrganizationDoc } from '../../models/organization.model';
 import { RevokedTokenModel } from '../../models/revoked-token.model';
 import { SettingModel } from '../../models/setting.model';
+import { provinceNamed } from '../../models/provinces';
 import { UserModel, type UserDoc } from '../../models/user.model';
 import { AppError } from '../errors';
 
@@ -153,7 +154,8 @@ export class AuthService {
     const org = await OrganizationModel.create({
       name: input.organization.name,
       kind: input.role,
-      region: input.organization.region,
+      // a province spelt another way is filed under its id, as coverage, filters and coordinators' scopes name it
+      region: provinceNamed(input.organization.region)?.id ?? input.organization.region,
       location: input.organization.location,
       certifications: input.organization.certifications ?? [],
       verified: false,

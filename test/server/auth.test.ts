@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { createTestApp, register, uniqueEmail, type TestApp } from '../fixtures/app';
+import { offerInput } from '../fixtures/postings';
 
 describe('accounts: register and login', () => {
   let t: TestApp;
@@ -18,6 +19,17 @@ describe('accounts: register and login', () => {
     expect(res.body.user).to.deep.include({ email, role: 'supplier', name: 'Li Wei' });
     expect(res.body.user.organization).to.deep.include({ name: 'Wuhan Garment Co.', region: 'Hubei', verified: false });
     expect(res.body.user).to.not.have.property('passwordHash');
+  });
+
+  it('when a region is a province spelt another way (case, Chinese name, with or without 省, "Province"), then it is stored as the province id coverage, filters and scopes use; another string is kept as given', async () => {
+    const cases: [string, string][] = [['hubei', 'Hubei'], ['HUBEI', 'Hubei'], ['湖北', 'Hubei'], ['湖北省', 'Hubei'], ['Hubei Province', 'Hubei'], [' inner mongolia ', 'Inner Mongolia'], ['内蒙古', 'Inner Mongolia'], ['北京市', 'Beijing'], ['Wuhan area', 'Wuhan area']];
+    for (const [given, stored] of cases) {
+      const res = await request(t.app).post('/api/auth/register').send({ email: uniqueEmail(), password: 'long enough pw', name: 'A', role: 'supplier', organization: { name: 'Factory', region: given, location: { lat: 30.6, lng: 114.3 } } });
+      expect(res.status, given).to.equal(201);
+      expect(res.body.user.organization.region, given).to.equal(stored);
+      const offer = await request(t.app).post('/api/offers').set('Authorization', `Bearer ${res.body.token}`).send(offerInput({ certifications: [] }));
+      expect(offer.body.region, given).to.equal(stored);
+    }
   });
 
   it('when the same email registers twice, then 409', async () => {
