@@ -48,6 +48,8 @@ interface Pending {
   result?: unknown;
   error?: unknown;
   events: LedgerEvent[];
+  /** Whether the last batch it was in ran it (false: no time was left; it waits for the next batch). */
+  ran?: boolean;
 }
 
 function isDuplicateKey(err: unknown) {
@@ -62,6 +64,12 @@ export interface LedgerOptions {
   now?: () => number;
   /** Commands per batch at most. */
   maxBatch?: number;
+  /**
+   * Milliseconds of running commands after which a batch takes no more (at least one): the rest wait for the
+   * next batch, so the process answers sockets and requests between batches instead of stalling for the whole
+   * queue. Default 50.
+   */
+  batchBudgetMs?: number;
   /** Recent events kept in memory for resync. */
   recentEvents?: number;
 }
@@ -81,6 +89,7 @@ export class Ledger {
   readonly state = new LedgerState();
   readonly now: () => number;
   private readonly maxBatch: number;
+  private readonly batchBudgetMs: number;
   private readonly recentMax: number;
   /** The next sequence number to write. */
   private nextSeq = 1;
@@ -102,6 +111,7 @@ export class Ledger {
   constructor(opts: LedgerOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.maxBatch = opts.maxBatch ?? 256;
+    this.batchBudgetMs = opts.batchBudgetMs ?? 50;
     this.recentMax = opts.recentEvents ?? 20_000;
   }
 
@@ -238,6 +248,12 @@ export class Ledger {
     let todo = batch;
     for (let attempt = 0; todo.length; attempt++) {
       const docs = this.runAll(todo);
+      // commands the batch had no time left for go back to the head of the queue, in order
+      const later = todo.filter((p) => !p.ran);
+      if (later.length) {
+        todo = todo.filter((p) => p.ran);
+        this.queue.unshift(...later);
+      }
       const failed = todo.filter((p) => p.error !== undefined);
       for (const p of failed) p.reject(p.error);
       const writing = todo.filter((p) => p.error === undefined && p.events.length);
@@ -291,7 +307,13 @@ export class Ledger {
     state.beginJournal();
     const docs: LedgerEvent[] = [];
     const at = new Date(this.now());
+    const started = performance.now();
+    let ran = 0;
+    for (const p of todo) p.ran = false;
     for (const p of todo) {
+      if (ran > 0 && performance.now() - started > this.batchBudgetMs) break;
+      p.ran = true;
+      ran++;
       const mark = state.mark();
       const events: LedgerEvent[] = [];
       let idem: IdemRecord | undefined;

@@ -5,6 +5,7 @@ import { OfferModel } from '../../models/offer.model';
 import { pingDatabase } from '../../server/db/database';
 import { loadDemo } from '../../server/demo/demo.service';
 import type { Running, Services } from '../../server/index';
+import { Ledger } from '../../server/ledger/ledger';
 import { MAX_UPDATE_STATEMENTS } from '../../server/ledger/projector';
 import { emitOffer } from '../../server/matching/matching.service';
 import { newOffer } from '../../server/postings/postings.service';
@@ -90,6 +91,43 @@ describe('the ledger core', function () {
     expect(await OfferModel.countDocuments({ pricePerUnit: 99 })).to.equal(1000);
     const res = await request(t.app).get('/api/offers?limit=1').set(bearer(supplier));
     expect(res.body.total).to.equal(1000);
+  });
+
+  it('when a batch runs past its time budget, then the commands left wait for the next batch, in order, and every one is answered', async () => {
+    const t = await createTestApp();
+    const supplier = await register(t.app, 'supplier', { certifications: ['iso-13485'] });
+    // a second committer on the same log, with a budget of 5 ms a batch
+    const ledger = new Ledger({ batchBudgetMs: 5 });
+    await ledger.catchUp();
+    const org = await ledger.ensureOrg(supplier.user.organization!.id);
+    const batches: number[][] = [];
+    ledger.onCommitted((events) => batches.push(events.map((e) => e.seq)));
+    const busy = (ms: number) => {
+      // work, not waiting: the command keeps the committer busy for `ms`
+      for (const t0 = performance.now(); performance.now() - t0 < ms; );
+    };
+    const post = (i: number, ms: number) =>
+      ledger.submit((tx) => {
+        busy(ms);
+        const offer = newOffer(tx, org, offerInput({ minOrderUnits: 1 + i }) as never);
+        emitOffer(tx, offer);
+        return offer.id;
+      });
+    // six commands queued in one tick, each longer than the budget: six batches of one
+    const slow = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => post(i, 8)));
+    expect(batches.map((b) => b.length)).to.deep.equal([1, 1, 1, 1, 1, 1]);
+    // in the order submitted, with consecutive sequence numbers
+    const seqs = batches.flat();
+    expect(seqs).to.deep.equal(seqs.map((_, k) => seqs[0] + k));
+    expect(slow.map((id) => ledger.state.offers.get(id)!.minOrderUnits)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    // quick commands still share one batch
+    batches.length = 0;
+    await Promise.all([6, 7, 8, 9].map((i) => post(i, 0)));
+    expect(batches.map((b) => b.length)).to.deep.equal([4]);
+    // the other instance reads them all
+    await t.services.ledger.catchUp();
+    expect(t.services.ledger.lastSeq()).to.equal(ledger.lastSeq());
+    await ledger.close();
   });
 
   it('when the global allocation runs on the demo data, then it answers 200 and the service stays healthy', async () => {
