@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IsoDateSchema, LatLngSchema } from './common.schema';
-import { PasswordSchema } from './auth.schema';
+import { EmailSchema, PasswordSchema } from './auth.schema';
 import { certificationIds, SectorSchema } from './catalog';
 import { provinces } from './provinces';
 
@@ -128,7 +128,7 @@ export const CoordinatorSchema = z.object({
 export const CoordinatorListSchema = z.object({ items: z.array(CoordinatorSchema) });
 
 export const CoordinatorCreateSchema = z.strictObject({
-  email: z.email().max(254),
+  email: EmailSchema,
   password: PasswordSchema,
   name: z.string().trim().min(1).max(120),
   regions: z.array(ProvinceSchema).max(40).default([]),

@@ -43,6 +43,22 @@ describe('the service', () => {
     expect((await request(t.app).get('/api/catalog')).status).to.equal(401);
   });
 
+  it('when the OpenAPI document describes an e-mail field, then it gives the pattern the service checks, so an address it refuses (format email but not that pattern) is not schema-valid', async () => {
+    const t = await createTestApp();
+    const doc = (await request(t.app).get('/api/openapi.json')).body;
+    const body = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
+    for (const path of ['/api/auth/register', '/api/auth/login', '/api/coordinators']) {
+      const email = body(path).properties.email;
+      expect(email, path).to.include({ type: 'string', format: 'email' });
+      expect(email.pattern, path).to.be.a('string');
+      const pattern = new RegExp(email.pattern);
+      expect(pattern.test('_?/7&}@bx.io'), path).to.equal(false);
+      expect(pattern.test('li.wei+fuchan@example.cn'), path).to.equal(true);
+    }
+    const refused = await request(t.app).post('/api/auth/login').send({ email: '_?/7&}@bx.io', password: 'x' });
+    expect(refused.status).to.equal(400);
+  });
+
   it('when the OpenAPI document is read, then it is OpenAPI 3 and lists every route of the contract', async () => {
     const t = await createTestApp();
     const res = await request(t.app).get('/api/openapi.json');
