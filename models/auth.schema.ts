@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LatLngSchema, RoleSchema } from './common.schema';
+import { LatLngSchema, RoleSchema, trimmedText } from './common.schema';
 import { certificationIds } from './catalog';
 
 export const CertificationIdSchema = z.enum(certificationIds);
@@ -20,8 +20,8 @@ export const PasswordSchema = z
   .refine((p) => !passwordTooLong(p), { message: tooLongMessage });
 
 export const OrganizationInputSchema = z.strictObject({
-  name: z.string().trim().min(2).max(160),
-  region: z.string().trim().min(2).max(64),
+  name: trimmedText(2, 160),
+  region: trimmedText(2, 64),
   location: LatLngSchema,
   certifications: z.array(CertificationIdSchema).max(50).optional(),
 });
@@ -29,7 +29,7 @@ export const OrganizationInputSchema = z.strictObject({
 export const RegisterSchema = z.strictObject({
   email: EmailSchema,
   password: PasswordSchema,
-  name: z.string().trim().min(1).max(120),
+  name: trimmedText(1, 120),
   role: z.enum(['supplier', 'buyer']),
   organization: OrganizationInputSchema,
 });

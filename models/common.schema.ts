@@ -7,6 +7,16 @@ export const LatLngSchema = z.strictObject({
 });
 export type LatLng = z.infer<typeof LatLngSchema>;
 
+/**
+ * A text field trimmed before its length is checked. The OpenAPI document says so with a pattern (at least `min`
+ * characters from the first to the last that is not white space), so a value the service refuses as blank is not
+ * schema-valid there either.
+ */
+export function trimmedText(min: number, max: number) {
+  const pattern = min <= 1 ? '\\S' : `\\S[\\s\\S]{${min - 2},}\\S`;
+  return z.string().trim().min(min).max(max).meta({ pattern });
+}
+
 /** A 24-hex-digit database id. */
 export const IdSchema = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id');
 

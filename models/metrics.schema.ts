@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trimmedText } from './common.schema';
 
 const UnitSchema = z.object({ en: z.string(), zh: z.string() }).describe("the category's unit in the catalog");
 
@@ -75,8 +76,8 @@ export const CoverageSchema = z.object({
 export type Coverage = z.infer<typeof CoverageSchema>;
 
 export const CoverageQuerySchema = z.strictObject({
-  category: z.string().trim().min(1).max(64).optional(),
-  region: z.string().trim().min(1).max(64).optional(),
+  category: trimmedText(1, 64).optional(),
+  region: trimmedText(1, 64).optional(),
 });
 
 export const OptimizeSummarySchema = z.object({
@@ -116,6 +117,6 @@ export type CoverageHistory = z.infer<typeof CoverageHistorySchema>;
 
 export const CoverageHistoryQuerySchema = z.strictObject({
   days: z.coerce.number().int().min(1).max(366).default(30),
-  category: z.string().trim().min(1).max(64).optional(),
-  region: z.string().trim().min(1).max(64).optional().describe('province of the delivery place'),
+  category: trimmedText(1, 64).optional(),
+  region: trimmedText(1, 64).optional().describe('province of the delivery place'),
 });

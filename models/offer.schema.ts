@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateSchema, LatLngSchema, PageQuerySchema, UnitStagesSchema } from './common.schema';
+import { IsoDateSchema, LatLngSchema, PageQuerySchema, trimmedText, UnitStagesSchema } from './common.schema';
 import { capabilityIds, categoryIds } from './catalog';
 import { CertificationIdSchema } from './auth.schema';
 
@@ -82,11 +82,7 @@ export type Offer = z.infer<typeof OfferSchema>;
 
 export const PostingListQuerySchema = z.strictObject({
   category: CategoryIdSchema.optional(),
-  region: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
+  region: trimmedText(1, 64)
     .optional()
     .describe("a province: offers of suppliers based there (the offer's region); demands delivered there (deliveryRegion, not the buyer's home region)"),
   status: PostingStatusSchema.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateSchema, LatLngSchema } from './common.schema';
+import { IsoDateSchema, LatLngSchema, trimmedText } from './common.schema';
 import { EmailSchema, PasswordSchema } from './auth.schema';
 import { certificationIds, SectorSchema } from './catalog';
 import { provinces } from './provinces';
@@ -71,8 +71,8 @@ const dateOrder = (v: { validFrom?: string; validUntil?: string }) => !v.validFr
 
 export const CertificationDetailsSchema = z
   .strictObject({
-    certificateNumber: z.string().trim().min(1).max(64),
-    issuer: z.string().trim().min(2).max(160),
+    certificateNumber: trimmedText(1, 64),
+    issuer: trimmedText(2, 160),
     validFrom: IsoDateSchema,
     validUntil: IsoDateSchema,
   })
@@ -82,14 +82,14 @@ export type CertificationDetails = z.infer<typeof CertificationDetailsSchema>;
 /** Multipart fields sent with an evidence file (each optional: the details can be given before by PUT). */
 export const EvidenceFieldsSchema = z
   .strictObject({
-    certificateNumber: z.string().trim().min(1).max(64).optional(),
-    issuer: z.string().trim().min(2).max(160).optional(),
+    certificateNumber: trimmedText(1, 64).optional(),
+    issuer: trimmedText(2, 160).optional(),
     validFrom: IsoDateSchema.optional(),
     validUntil: IsoDateSchema.optional(),
   })
   .refine(dateOrder, { path: ['validUntil'], message: 'validUntil must be after validFrom' });
 
-export const RejectSchema = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+export const RejectSchema = z.strictObject({ reason: trimmedText(3, 500) });
 export const VerifySchema = z.strictObject({ note: z.string().trim().max(500).optional() }).optional();
 
 export const CertificationQueueQuerySchema = z.strictObject({
@@ -130,7 +130,7 @@ export const CoordinatorListSchema = z.object({ items: z.array(CoordinatorSchema
 export const CoordinatorCreateSchema = z.strictObject({
   email: EmailSchema,
   password: PasswordSchema,
-  name: z.string().trim().min(1).max(120),
+  name: trimmedText(1, 120),
   regions: z.array(ProvinceSchema).max(40).default([]),
   sectors: z.array(SectorSchema).max(10).default([]),
 });

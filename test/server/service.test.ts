@@ -59,6 +59,32 @@ describe('the service', () => {
     expect(refused.status).to.equal(400);
   });
 
+  it('when a text field is trimmed before its length is checked, then the OpenAPI document says so with a pattern: a value the service refuses as blank is not schema-valid', async () => {
+    const t = await createTestApp();
+    const doc = (await request(t.app).get('/api/openapi.json')).body;
+    const body = (path: string, method = 'post') => doc.paths[path][method].requestBody.content['application/json'].schema;
+    const fields: [string, Record<string, { pattern?: string; minLength?: number }>, string, number][] = [
+      ['register organization.region', body('/api/auth/register').properties.organization.properties, 'region', 2],
+      ['register organization.name', body('/api/auth/register').properties.organization.properties, 'name', 2],
+      ['register name', body('/api/auth/register').properties, 'name', 1],
+      ['certification issuer', body('/api/certifications/mine/{certification}', 'patch').properties, 'issuer', 2],
+      ['certification number', body('/api/certifications/mine/{certification}', 'patch').properties, 'certificateNumber', 1],
+      ['reject reason', body('/api/certifications/{id}/reject').properties, 'reason', 3],
+    ];
+    for (const [what, props, key, min] of fields) {
+      const pattern = props[key].pattern;
+      expect(pattern, what).to.be.a('string');
+      const re = new RegExp(pattern!, 'u');
+      // as long as the minimum, but blank once trimmed: refused by the service, so no match
+      expect(re.test(' '.repeat(min) + 'x'.repeat(min - 1) + ' '), what).to.equal(false);
+      expect(re.test(' ' + 'x'.repeat(min) + ' '), what).to.equal(true);
+    }
+    const region = await request(t.app).post('/api/auth/register').send({ email: 'a.b@example.cn', password: 'long enough pw', name: 'A', role: 'buyer', organization: { name: 'Hospital', region: ' a ', location: { lat: 30, lng: 114 } } });
+    expect(region.status).to.equal(400);
+    const q = doc.paths['/api/offers'].get.parameters.find((p: { name: string }) => p.name === 'region');
+    expect(q.schema.pattern).to.be.a('string');
+  });
+
   it('when the OpenAPI document is read, then it is OpenAPI 3 and lists every route of the contract', async () => {
     const t = await createTestApp();
     const res = await request(t.app).get('/api/openapi.json');
