@@ -7,15 +7,23 @@ export const LatLngSchema = z.strictObject({
 });
 export type LatLng = z.infer<typeof LatLngSchema>;
 
+const NUL_MESSAGE = 'contains a NUL character (U+0000)';
+
 /**
  * A text field trimmed before its length is checked. The OpenAPI document says so with a pattern (at least `min`
  * characters from the first to the last that is not white space), so a value the service refuses as blank is not
  * schema-valid there either.
  */
 export function trimmedText(min: number, max: number) {
-  const pattern = min <= 1 ? '\\S' : `\\S[\\s\\S]{${min - 2},}\\S`;
-  return z.string().trim().min(min).max(max).meta({ pattern });
+  // a character that is neither blank nor NUL, and any but NUL (the embedded database cannot store U+0000)
+  const solid = '[^\\s\\u0000]';
+  const any = '[^\\u0000]';
+  const pattern = min <= 1 ? `^${any}*${solid}${any}*$` : `^${any}*${solid}${any}{${min - 2},}${solid}${any}*$`;
+  return z.string().trim().min(min).max(max).refine((v) => !v.includes('\u0000'), NUL_MESSAGE).meta({ pattern });
 }
+
+/** An optional free note (0..500 characters, trimmed, no NUL character). */
+export const NoteSchema = z.string().trim().max(500).refine((v) => !v.includes('\u0000'), NUL_MESSAGE).meta({ pattern: '^[^\\u0000]*$' });
 
 /** A 24-hex-digit database id. */
 export const IdSchema = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NoteSchema } from './common.schema';
 
 export const MatchStatusSchema = z.enum([
   'proposed',
@@ -126,11 +127,11 @@ export const MatchListSchema = z.object({
 
 export const MatchPatchSchema = z.strictObject({
   status: z.enum(['in_production', 'shipped', 'delivered', 'cancelled']),
-  note: z.string().trim().max(500).optional(),
+  note: NoteSchema.optional(),
 });
 export type MatchPatch = z.infer<typeof MatchPatchSchema>;
 
-export const MatchActionSchema = z.strictObject({ note: z.string().trim().max(500).optional() }).optional();
+export const MatchActionSchema = z.strictObject({ note: NoteSchema.optional() }).optional();
 
 /** Which later steps each party may take, from which statuses (shared by the server and the client). */
 export const matchTransitions: Record<MatchPatch['status'], { from: readonly MatchStatus[]; by: readonly ('buyer' | 'supplier')[] }> = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateSchema, LatLngSchema, trimmedText } from './common.schema';
+import { IsoDateSchema, LatLngSchema, NoteSchema, trimmedText } from './common.schema';
 import { EmailSchema, PasswordSchema } from './auth.schema';
 import { certificationIds, SectorSchema } from './catalog';
 import { provinces } from './provinces';
@@ -90,7 +90,7 @@ export const EvidenceFieldsSchema = z
   .refine(dateOrder, { path: ['validUntil'], message: 'validUntil must be after validFrom' });
 
 export const RejectSchema = z.strictObject({ reason: trimmedText(3, 500) });
-export const VerifySchema = z.strictObject({ note: z.string().trim().max(500).optional() }).optional();
+export const VerifySchema = z.strictObject({ note: NoteSchema.optional() }).optional();
 
 export const CertificationQueueQuerySchema = z.strictObject({
   state: z.enum(['submitted', 'verified', 'rejected', 'expired', 'claimed']).default('submitted'),

@@ -130,6 +130,28 @@ describe('hardening: malformed requests', function () {
     expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
   });
 
+  it('when a text contains a NUL character (the embedded database cannot store one), then 400 naming the field, not 500 or a 503 that asks to retry', async () => {
+    const org = { name: 'Hospital', region: 'Hubei', location: { lat: 30, lng: 114 } };
+    const reg = await request(t.app).post('/api/auth/register').send({ email: 'nul.name@example.cn', password: 'long enough pw', name: 'a\u0000b', role: 'buyer', organization: org });
+    expect(reg.status).to.equal(400);
+    expect(reg.body.error.message).to.match(/NUL/);
+    expect(reg.body.error.details).to.deep.include({ path: 'name', message: 'contains a NUL character (U+0000)' });
+    const key = await request(t.app).post('/api/auth/register').send({ email: 'nul.key@example.cn', password: 'long enough pw', name: 'a', role: 'buyer', organization: { ...org, ['x\u0000']: 1 } });
+    expect(key.status).to.equal(400);
+    const cert = await request(t.app).patch('/api/certifications/mine/iso-13485').set(bearer(supplier)).send({ certificateNumber: 'N\u00001', issuer: 'NMPA', validFrom: '2026-01-01', validUntil: '2027-01-01' });
+    expect(cert.status).to.equal(400);
+    expect(cert.body.error.details[0].path).to.equal('certificateNumber');
+    // multipart fields are checked by their schema
+    const evidence = await request(t.app).post('/api/certifications/mine/iso-13485/evidence').set(bearer(supplier))
+      .field('certificateNumber', 'N-1').field('issuer', 'NM\u0000PA').field('validFrom', '2026-01-01').field('validUntil', '2027-01-01')
+      .attach('file', Buffer.from('%PDF-1.4\n%%EOF\n'), 'c.pdf');
+    expect(evidence.status).to.equal(400);
+    expect(evidence.body.error.details.map((d: { path: string }) => d.path)).to.include('issuer');
+    // the service goes on storing
+    const fine = await request(t.app).patch('/api/certifications/mine/iso-13485').set(bearer(supplier)).send({ certificateNumber: 'N-1', issuer: 'NMPA', validFrom: '2026-01-01', validUntil: '2027-01-01' });
+    expect(fine.status).to.equal(200);
+  });
+
   it('when a path parameter is not valid percent-encoding, then 400 bad_request on every route with one (not 500)', async () => {
     const paths = [
       ['get', '/api/offers/%E0%A4%A'], ['patch', '/api/offers/%E0%A4%A'], ['delete', '/api/demands/%E0%A4%A'],
