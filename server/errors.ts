@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'unverified_limit'
   | 'rate_limited'
   | 'db_unavailable'
+  | 'method_not_allowed'
   | 'internal';
 
 export interface ErrorBody {

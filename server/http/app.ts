@@ -30,6 +30,7 @@ import { authenticate } from './auth.middleware';
 import { errorHandler, notFound } from './error.middleware';
 import { idempotency } from './idempotency';
 import { jsonDepthLimit } from './json-depth';
+import { methodNotAllowed } from './method-not-allowed';
 import { rateLimitRedis, redisStore, type RedisCommander } from './rate-limit';
 import { renderDocsPage } from './docs-page';
 import { defineRoute } from './route';
@@ -227,7 +228,7 @@ export function createApp(deps: AppDeps) {
   // the document routes are served before the DB check: they need no database
   app.use('/api', docRouter);
   app.use('/api', api);
-  app.use('/api', notFound);
+  app.use('/api', methodNotAllowed(registry), notFound);
 
   if (deps.clientDir && fs.existsSync(path.join(deps.clientDir, 'index.html'))) {
     const dir = deps.clientDir;

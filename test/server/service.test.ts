@@ -85,6 +85,26 @@ describe('the service', () => {
     expect(q.schema.pattern).to.be.a('string');
   });
 
+  it('when a path exists but not with that method, then 405 with Allow and the error body; an unknown path stays 404', async () => {
+    const t = await createTestApp();
+    const cases: [string, string, string][] = [
+      ['put', '/api/offers', 'GET, HEAD, POST'],
+      ['trace', '/api/auth/login', 'POST'],
+      ['delete', '/api/matches/0123456789abcdef01234567', 'GET, HEAD, PATCH'],
+      ['post', '/api/health', 'GET, HEAD'],
+      ['patch', '/api/import/offers', 'POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await (request(t.app) as unknown as Record<string, (p: string) => request.Test>)[method](path);
+      expect(res.status, `${method} ${path}`).to.equal(405);
+      expect(res.headers.allow, `${method} ${path}`).to.equal(allow);
+      if (method !== 'head') expect(res.body.error.code, `${method} ${path}`).to.equal('method_not_allowed');
+    }
+    const unknown = await request(t.app).put('/api/nothing-here');
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.error.code).to.equal('not_found');
+  });
+
   it('when the OpenAPI document is read, then it is OpenAPI 3 and lists every route of the contract', async () => {
     const t = await createTestApp();
     const res = await request(t.app).get('/api/openapi.json');
