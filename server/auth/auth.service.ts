@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import jwt from 'jsonwebtoken';
 import mongoose from 'mongoose';
-import { PASSWORD_MAX_BYTES, passwordTooLong, type LoginInput, type Organization, type RegisterInput, type User } from '../../models/auth.schema';
+import { passwordTooLong, type LoginInput, type Organization, type RegisterInput, type User } from '../../models/auth.schema';
 import type { Role } from '../../models/common.schema';
 import { LoginFailureModel } from '../../models/login-failure.model';
 import { OrganizationModel, type OrganizationDoc } from '../../models/organization.model';
@@ -63,11 +63,12 @@ export interface AuthServiceOptions {
   now?: () => number;
 }
 
-/** bcrypt ignores what follows the first 72 bytes: a longer password is refused rather than stored cut. */
-function assertPasswordFits(password: string) {
-  if (passwordTooLong(password)) {
-    throw AppError.badRequest(`The password is longer than ${PASSWORD_MAX_BYTES} bytes (UTF-8)`, [{ path: 'password', message: `at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)` }]);
-  }
+/**
+ * What bcrypt hashes for a password. bcrypt reads only the first 72 bytes, so a longer password is reduced to its
+ * SHA-256 first (51 bytes with its prefix): every byte of it counts, and no two differing after byte 72 match.
+ */
+function bcryptInput(password: string) {
+  return passwordTooLong(password) ? `sha256:${crypto.createHash('sha256').update(password, 'utf8').digest('base64')}` : password;
 }
 
 /** The one answer for an unknown e-mail, a wrong password and a locked account: nothing to enumerate. */
@@ -148,9 +149,8 @@ export class AuthService {
   /** Self-registration of a supplier or buyer with a new organization. @throws AppError conflict when the email is taken */
   async register(input: RegisterInput): Promise<{ token: string; user: User }> {
     const email = input.email.toLowerCase();
-    assertPasswordFits(input.password);
     if (await UserModel.exists({ email })) throw AppError.conflict('An account with this email already exists');
-    const passwordHash = await bcrypt.hash(input.password, this.rounds);
+    const passwordHash = await bcrypt.hash(bcryptInput(input.password), this.rounds);
     const org = await OrganizationModel.create({
       name: input.organization.name,
       kind: input.role,
@@ -179,9 +179,8 @@ export class AuthService {
     organizationId?: string | null;
   }): Promise<User> {
     const email = input.email.toLowerCase();
-    assertPasswordFits(input.password);
     if (await UserModel.exists({ email })) throw AppError.conflict(`An account with email ${email} already exists`);
-    const passwordHash = await bcrypt.hash(input.password, this.rounds);
+    const passwordHash = await bcrypt.hash(bcryptInput(input.password), this.rounds);
     const user = await UserModel.create({
       email,
       passwordHash,
@@ -208,10 +207,14 @@ export class AuthService {
     const slot = user ? await this.claimAttemptSlot(String(user._id)) : null;
     if (!user || !slot) {
       this.dummyHash ??= await bcrypt.hash('not-a-password', this.rounds);
-      await bcrypt.compare(input.password, this.dummyHash); // same work as a real check: no enumeration by timing
+      await bcrypt.compare(bcryptInput(input.password), this.dummyHash); // same work as a real check: no enumeration by timing
       throw wrongCredentials();
     }
-    const ok = await bcrypt.compare(input.password, user.passwordHash).catch(async (err: unknown) => {
+    const check = async () =>
+      (await bcrypt.compare(bcryptInput(input.password), user.passwordHash)) ||
+      // an account made before long passwords were hashed first was stored from its first 72 bytes
+      (passwordTooLong(input.password) && (await bcrypt.compare(input.password, user.passwordHash)));
+    const ok = await check().catch(async (err: unknown) => {
       await LoginFailureModel.deleteOne({ _id: slot }).catch(() => undefined);
       throw err;
     });

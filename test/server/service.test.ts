@@ -54,7 +54,12 @@ describe('the service', () => {
       const pattern = new RegExp(email.pattern);
       expect(pattern.test('_?/7&}@bx.io'), path).to.equal(false);
       expect(pattern.test('li.wei+fuchan@example.cn'), path).to.equal(true);
+      // a local part of more than 64 characters is no e-mail address (RFC 5321), for the service as for format: email
+      expect(pattern.test(`${'a'.repeat(65)}@example.cn`), path).to.equal(false);
     }
+    const long = await request(t.app).post('/api/auth/register').send({ email: `${'a'.repeat(65)}@example.cn`, password: 'long enough pw', name: 'A', role: 'buyer', organization: { name: 'Hospital', region: 'Hubei', location: { lat: 30, lng: 114 } } });
+    expect(long.status).to.equal(400);
+    expect(long.body.error.details[0].path).to.equal('email');
     const refused = await request(t.app).post('/api/auth/login').send({ email: '_?/7&}@bx.io', password: 'x' });
     expect(refused.status).to.equal(400);
   });
