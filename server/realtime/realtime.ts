@@ -253,8 +253,12 @@ export function createRealtime(server: http.Server, deps: RealtimeDeps): FuchanI
           const e = withCoverage(toLoggedEvent(doc));
           return { ...e, payload: shapeEventPayload(d, e.type, e.payload) } as typeof e;
         });
-        const more = scannedTo < deps.eventLog.lastSeq();
-        ack({ ok: true, data: { events: visible, lastSeq: scannedTo, more } });
+        const end = deps.eventLog.lastSeq();
+        const more = scannedTo < end;
+        // a position past the end of the log (a client of a database since reloaded) continues from the end, not
+        // from its own: else it would miss every event until the log reached it
+        const lastSeq = parsed.data.afterSeq > end && !visible.length ? end : scannedTo;
+        ack({ ok: true, data: { events: visible, lastSeq, more } });
       } catch (err) {
         ack(ackError(err));
       }

@@ -164,6 +164,23 @@ describe('live events over Socket.IO', function () {
     const bad = await c2.emitWithAck('resync', { afterSeq: -1 });
     expect(bad.ok).to.equal(false);
   });
+
+  it('when a client resyncs from a position past the end of the log (its database was reloaded), then lastSeq is the log end, so continuing from it misses nothing after', async () => {
+    const b = await register(s.url, 'buyer');
+    await request(s.url).post('/api/demands').set(bearer(b)).send(demandInput()).expect(201);
+    const c = await open(b.token);
+    const end = (await request(s.url).get('/api/health')).body.ledger.seq as number;
+    const stale = await c.emitWithAck('resync', { afterSeq: end + 5000 });
+    if (!stale.ok) throw new Error('resync failed');
+    expect(stale.data.events).to.deep.equal([]);
+    expect(stale.data.more).to.equal(false);
+    expect(stale.data.lastSeq).to.equal(end);
+    // what happens next is read from there
+    await request(s.url).post('/api/demands').set(bearer(b)).send(demandInput({ quantity: 700 })).expect(201);
+    const next = await c.emitWithAck('resync', { afterSeq: stale.data.lastSeq });
+    if (!next.ok) throw new Error('resync failed');
+    expect(next.data.events.map((e) => e.type)).to.include('demand:updated');
+  });
 });
 
 async function freePort(): Promise<number> {
