@@ -54,7 +54,7 @@ export function trustRoutes(registry: OpenAPIRegistry, trust: TrustService, opts
   });
 
   // multipart: the file in the field `file`, the details as optional fields
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: opts.evidenceMaxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12 } });
+  const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: opts.evidenceMaxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12 } });
   const receive = (req: Request, res: Response, next: NextFunction) =>
     upload.single('file')(req, res, (err: unknown) => {
       if (!err) return next();

@@ -88,6 +88,16 @@ describe('trust: certifications with evidence', () => {
     expect(Buffer.compare(file.body as Buffer, PDF)).to.equal(0);
   });
 
+  it('when the evidence file has a Chinese name, then the name is kept (read as UTF-8) and the download says it', async () => {
+    const s = await register(t.app, 'supplier');
+    const up = await upload(t.app, s, 'yy-0469', PDF, '医疗器械注册证.pdf', details());
+    expect(up.status, JSON.stringify(up.body)).to.equal(201);
+    expect(up.body.evidence.filename).to.equal('医疗器械注册证.pdf');
+    const file = await request(t.app).get(`/api/evidence/${up.body.evidence.fileId}`).set(bearer(s));
+    expect(file.status).to.equal(200);
+    expect(file.headers['content-disposition']).to.contain(`filename*=UTF-8''${encodeURIComponent('医疗器械注册证.pdf')}`);
+  });
+
   it('when the evidence is a PNG or a JPEG scan, then it is accepted with the type its content has, whatever it is called; a second file or another field name is refused', async () => {
     const s = await register(t.app, 'supplier');
     const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex'), Buffer.alloc(64)]);
