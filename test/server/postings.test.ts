@@ -71,6 +71,13 @@ describe('postings: offers and demands', () => {
     const offer = await request(t.app).post('/api/offers').set(bearer(gd)).send(offerInput({ location: { lat: 30.6, lng: 114.3 } }));
     expect(await ids('/api/offers?region=Guangdong', coord)).to.deep.equal([offer.body.id]);
     expect(await ids('/api/offers?region=Hubei', coord)).to.deep.equal([]);
+    // a province spelt another way filters the same, as registration stores it
+    for (const spelt of ['tibet', encodeURIComponent('西藏'), encodeURIComponent('西藏自治区')]) {
+      expect(await ids(`/api/demands?region=${spelt}`, coord), spelt).to.deep.equal([lhasa.body.id]);
+    }
+    expect(await ids(`/api/offers?region=${encodeURIComponent('广东省')}`, coord)).to.deep.equal([offer.body.id]);
+    const cov = await request(t.app).get(`/api/metrics/coverage?region=${encodeURIComponent('西藏')}`).set(bearer(coord));
+    expect(cov.body.rows.map((r: { region: string }) => r.region)).to.deep.equal(['Tibet']);
   });
 
   it('when an owner changes an offer, then capacity follows; when it withdraws it, then the status says so', async () => {
