@@ -566,6 +566,9 @@ export function fresh(o: OfferView, d: DemandView, now: number): Eligible | null
   return e.eligible ? e : null;
 }
 
+/** How far ahead the global allocation counts a line's days (three years): a later date counts as that day. */
+export const PLAN_HORIZON_DAYS = 3 * 366;
+
 /** A part of the market solved alone (`LedgerState.component`), and whether standing proposals win ties (live re-planning, which also starts each solve from the last one's basis). */
 export interface GlobalScope {
   offers: OfferView[];
@@ -618,6 +621,12 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   // per arc of the instance, the pair it stands for
   const evaluations: { o: OfferView; d: DemandView; e: Eligible }[] = [];
   const dayIndex = (t: number) => Math.floor((t - now) / DAY_MS + 1 / 24) - 1;
+  // the last day any demand here can be due: a line's output after it can serve none of them (an offer open until
+  // 9999 is not 2.9 million day buckets); a date past PLAN_HORIZON_DAYS counts as that day, which only ever
+  // promises less (the per-line check sizes every proposal exactly)
+  let horizon = 0;
+  for (const d of openDemands) horizon = Math.max(horizon, Math.min(PLAN_HORIZON_DAYS, dayIndex(d.deadline)));
+  const dayOf = (t: number) => Math.min(PLAN_HORIZON_DAYS, dayIndex(t));
   // one supply per line, each of its days' output in its own product's units (a converted line's output is counted
   // in them too: the per-line check sizes what the line really gives)
   const supplies = new Map<string, (string | null)[]>(); // by offer, per line: its supply id, null if it makes nothing
@@ -634,21 +643,29 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     const rate = o.products[line].unitsPerDay;
     lines[line] = working > 0 ? id : null;
     if (working <= 0) return null;
-    let days = Array.from({ length: first + working }, (_, k) => (k < first ? 0 : rate));
     // the commitments on the line that are not re-decided keep their units, each by its due date (as the per-line
-    // check counts them): the line offers what is left (`outputLeft`)
-    const dueBy = new Array<number>(days.length).fill(0);
-    let kept = false;
+    // check counts them): the line offers what is left (`outputLeft`), over its days up to the last one any of
+    // them or a demand here is due
+    const keptDue: [number, number][] = [];
+    let last = horizon;
     for (const mid of state.activeForOffer(o.id)) {
       if (unacceptedIds.has(mid)) continue;
       const m = state.matches.get(mid)!;
       if (!scope && m.status === 'proposed') continue;
       const l = lineOf(state, m);
       if (l.line !== line) continue;
-      dueBy[Math.min(days.length - 1, Math.max(0, dayIndex(l.due)))] += Math.ceil((m.units / l.rate) * rate - 1e-6);
-      kept = true;
+      const day = Math.max(0, dayOf(l.due));
+      keptDue.push([day, Math.ceil((m.units / l.rate) * rate - 1e-6)]);
+      last = Math.max(last, day);
     }
-    if (kept) days = outputLeft(days, dueBy);
+    const length = Math.min(first + working, last + 1);
+    let days = Array.from({ length }, (_, k) => (k < first ? 0 : rate));
+    if (keptDue.length) {
+      const dueBy = new Array<number>(length).fill(0);
+      for (const [day, units] of keptDue) dueBy[Math.min(length - 1, day)] += units;
+      days = outputLeft(days, dueBy);
+    }
+    if (days.length > horizon + 1) days = days.slice(0, horizon + 1);
     instance.supplies.push({ id, units: days.reduce((a, b) => a + b, 0), days });
     return id;
   };
@@ -661,7 +678,7 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     const standingFor = unaccepted.get(d.id);
     for (const c of candidatesFor(state, d, now, 2 * maxArcsPerDemand)) {
       if (!offerIds.has(c.o.id)) continue;
-      const due = dayIndex(dueFor(d, c.e));
+      const due = dayOf(dueFor(d, c.e));
       const supply = due < 0 ? null : supplyFor(c.o, c.e);
       if (!supply) continue;
       if (++taken > maxArcsPerDemand) break;

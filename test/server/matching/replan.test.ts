@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { Match } from '../../../models/match.schema';
 import { bareLedger } from '../../../server/ledger/bare';
 import { emitDemand, emitOffer, matchDemand, matchOffer, optimumFromScratch, replanLimits, standingWeight } from '../../../server/matching/matching.service';
-import { overbookedLines } from '../../../server/matching/planner';
+import { overbookedLines, planGlobal, PLAN_HORIZON_DAYS } from '../../../server/matching/planner';
 import { newDemand, newOffer } from '../../../server/postings/postings.service';
 import { recordStep } from '../../../server/trust/trust.service';
 import { bearer, register, startTestServer, type Account } from '../../fixtures/app';
@@ -88,6 +88,24 @@ describe('live re-planning: the standing proposals follow the optimum', function
       { numRuns: 40 },
     );
     expect(runsWithProposals, 'runs in which anything was proposed').to.be.greaterThan(10);
+  });
+
+  it('when a line is open until the year 9999 and a demand is due then too, then the network counts a line\'s days only as far as a demand can be due (three years at most), and the proposals still fit', () => {
+    const { m, post, proposed } = gownMarket(now);
+    const untilFarAway = Math.floor((Date.UTC(9999, 11, 31) - now) / DAY);
+    const wuhan = { lat: 30.6, lng: 114.3 };
+    post({ kind: 'offer', rate: 1000, days: untilFarAway, price: 10, at: wuhan });
+    const soon = post({ kind: 'demand', units: 50_000, due: 20, priority: 'normal', max: 40, at: wuhan });
+    const longest = () => Math.max(...planGlobal(m.state, now).instance.supplies.map((x) => x.days?.length ?? 0));
+    // the demand due in 20 days: about 20 days of the line, not 2.9 million
+    expect(longest()).to.be.within(15, 21);
+    expect(proposed(soon)).to.be.within(15_000, 20_000);
+    const late = post({ kind: 'demand', units: 2_000_000, due: untilFarAway, priority: 'normal', max: 40, at: wuhan });
+    expect(longest()).to.equal(PLAN_HORIZON_DAYS + 1);
+    // what is left after the first demand, made within the horizon
+    expect(proposed(late)).to.be.within(1_000_000, 2_000_000);
+    expect(proposed(soon)).to.be.within(15_000, 20_000);
+    for (const id of m.state.offers.keys()) expect(overbookedLines(m.state, m.state.offerView(id, now)!, now)).to.deep.equal([]);
   });
 
   describe('in a market too large to re-solve whole (the neighbourhood of each change)', () => {
