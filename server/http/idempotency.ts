@@ -20,6 +20,14 @@ export const IdempotencyHeaderSchema = z.object({
     .describe('Retries with the same key within 24 hours return the first result and create nothing twice, also after a 5xx or a restart'),
 });
 
+/** A JSON value with every object's keys in order, so the same body with its keys in another order is the same retry (bodies nest 32 levels at most: json-depth). */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, canonical(o[k])]));
+}
+
 /** How long a key is honoured. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
@@ -37,7 +45,7 @@ export function idempotency() {
     // the route as Express matches it (case-insensitive, a trailing slash ignored), so every spelling of a retry finds the first
     const route = req.originalUrl.split('?')[0].toLowerCase().replace(/\/+$/, '');
     const scoped = `${req.auth.userId}:${route}:${key}`;
-    const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
+    const fingerprint = crypto.createHash('sha256').update(JSON.stringify(canonical(req.body ?? null))).digest('hex');
     const idem: IdemKey = { key: scoped, fingerprint };
     req.idempotency = idem;
     const json = res.json.bind(res);

@@ -50,6 +50,23 @@ describe('idempotent writes', () => {
     expect(await DemandModel.countDocuments({})).to.equal(1);
   });
 
+  it('when a retry sends the same body with its keys in another order, then it gets the first result; another body is still 409', async () => {
+    const body = demandInput();
+    const first = await request(t.app).post('/api/demands').set(bearer(buyer)).set('Idempotency-Key', 'k-order').send(body);
+    expect(first.status).to.equal(201);
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    (reordered as { deliveryLocation: unknown }).deliveryLocation = { lng: body.deliveryLocation.lng, lat: body.deliveryLocation.lat };
+    expect(Object.keys(reordered)).to.not.deep.equal(Object.keys(body));
+    const retry = await request(t.app).post('/api/demands').set(bearer(buyer)).set('Idempotency-Key', 'k-order').set('Content-Type', 'application/json').send(JSON.stringify(reordered));
+    expect(retry.status).to.equal(201);
+    expect(retry.body.id).to.equal(first.body.id);
+    expect(retry.headers['idempotent-replay']).to.equal('true');
+    const other = await request(t.app).post('/api/demands').set(bearer(buyer)).set('Idempotency-Key', 'k-order').send({ ...body, quantity: body.quantity + 1 });
+    expect(other.status).to.equal(409);
+    await t.services.projector.idle();
+    expect(await DemandModel.countDocuments({})).to.equal(1);
+  });
+
   it('when retries race each other, then exactly one offer is created and all get its id', async () => {
     const body = offerInput();
     const replies = await Promise.all(
