@@ -82,6 +82,11 @@ export function provinceNamed(region: string): Province | undefined {
   return byName.get(key) ?? byName.get(key.replace(/ (province|municipality|autonomous region)$/, ''));
 }
 
+/** The name a region is filed under: the id of the province it names however spelt (`provinceNamed`), else the region as given. */
+export function regionId(region: string): string {
+  return provinceNamed(region)?.id ?? region;
+}
+
 /**
  * The province a point is in, taken as the one whose capital is nearest (great-circle distance): bundled
  * capitals only, no boundary data, so a place near a border may be filed with the neighbour whose capital is

@@ -8,7 +8,7 @@ import { LoginFailureModel } from '../../models/login-failure.model';
 import { OrganizationModel, type OrganizationDoc } from '../../models/organization.model';
 import { RevokedTokenModel } from '../../models/revoked-token.model';
 import { SettingModel } from '../../models/setting.model';
-import { provinceNamed } from '../../models/provinces';
+import { regionId } from '../../models/provinces';
 import { UserModel, type UserDoc } from '../../models/user.model';
 import { AppError } from '../errors';
 
@@ -155,7 +155,7 @@ export class AuthService {
       name: input.organization.name,
       kind: input.role,
       // a province spelt another way is filed under its id, as coverage, filters and coordinators' scopes name it
-      region: provinceNamed(input.organization.region)?.id ?? input.organization.region,
+      region: regionId(input.organization.region),
       location: input.organization.location,
       certifications: input.organization.certifications ?? [],
       verified: false,

@@ -1,4 +1,4 @@
-import { provinceNamed } from '../../models/provinces';
+import { regionId } from '../../models/provinces';
 import mongoose from 'mongoose';
 import type { User } from '../../models/auth.schema';
 import type { Role } from '../../models/common.schema';
@@ -41,7 +41,7 @@ export async function createOperatorUser(auth: AuthService, input: OperatorUserI
     const org = await OrganizationModel.create({
       name: input.organizationName,
       kind,
-      region: input.region ? (provinceNamed(input.region)?.id ?? input.region) : 'Hubei',
+      region: input.region ? regionId(input.region) : 'Hubei',
       location: { lat: 30.5928, lng: 114.3055 },
       verified: true,
     });

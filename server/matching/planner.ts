@@ -2,7 +2,9 @@ import { priorityWeight } from '../../models/common.schema';
 import type { NearMiss } from '../../models/match.schema';
 import type { LedgerState } from '../ledger/state';
 import { catalog, findCategory } from '../../models/catalog';
+import type { Demand } from '../../models/demand.schema';
 import { pendingStatuses, type Match } from '../../models/match.schema';
+import type { Offer } from '../../models/offer.schema';
 import { solveAllocationArcs, WarmStart, type AllocationInstance } from './allocation';
 import { daysBy, maxAddableUnits, outputLeft, overflow, type Commitment, type LineWindow } from './capacity';
 import { DAY_MS, evaluate, routeFor, scoreOf, servableCategories, unitCost, type Eligibility, type Reason, type ReasonParams } from './eligibility';
@@ -32,7 +34,7 @@ export function windowOf(o: Pick<OfferView, 'availableFrom' | 'availableTo'>): L
 
 type LineOf = { line: number; rate: number; due: number };
 /** `lineOf` per match, with the offer and demand it was read from (records are replaced, never changed, on update). */
-const lineOfMemo = new WeakMap<Match, { o: unknown; d: unknown; at: LineOf }>();
+const lineOfMemo = new WeakMap<Match, { o: Offer | undefined; d: Demand | undefined; at: LineOf }>();
 
 /** The line a match takes units from, its rate there, and when it is due. */
 export function lineOf(state: LedgerState, m: Match): LineOf {
@@ -45,7 +47,7 @@ export function lineOf(state: LedgerState, m: Match): LineOf {
   return at;
 }
 
-function lineOfUncached(o: ReturnType<LedgerState['offers']['get']>, d: ReturnType<LedgerState['demands']['get']>, m: Match): LineOf {
+function lineOfUncached(o: Offer | undefined, d: Demand | undefined, m: Match): LineOf {
   const cat = findCategory(m.category);
   const route = o && cat ? routeFor(o, cat) : null;
   const line = m.line ?? route?.line ?? 0;

@@ -1,6 +1,6 @@
 import { findCategory } from '../../models/catalog';
 import type { CategoryCoverage, Coverage, CoverageRow, CoverageSummary } from '../../models/metrics.schema';
-import { provinceAt, provinceNamed } from '../../models/provinces';
+import { provinceAt, regionId } from '../../models/provinces';
 import type { Ledger } from '../ledger/ledger';
 import type { LedgerEvent } from '../ledger/state';
 import { CoverageHistoryService } from './history';
@@ -85,7 +85,7 @@ export function summarize(rows: CoverageRow[]): { byCategory: CategoryCoverage[]
 /** Narrows a coverage to one category and/or region. */
 export function filterCoverage(c: Coverage, filter: { category?: string; region?: string }): Coverage {
   if (!filter.category && !filter.region) return c;
-  const region = filter.region ? (provinceNamed(filter.region)?.id ?? filter.region) : undefined;
+  const region = filter.region ? regionId(filter.region) : undefined;
   const rows = c.rows.filter((r) => (!filter.category || r.category === filter.category) && (!region || r.region === region));
   const totals = { demandedUnits: 0, proposedUnits: 0, confirmedUnits: 0, deliveredUnits: 0, shortageUnits: 0, supplyUnits: 0 };
   for (const r of rows) for (const k of TOTAL_KEYS) totals[k] += r[k];

@@ -1,6 +1,6 @@
 import type { Demand, DemandInput, DemandPatch } from '../../models/demand.schema';
 import type { Offer, OfferInput, OfferPatch, PostingListQuery } from '../../models/offer.schema';
-import { provinceAt, provinceNamed } from '../../models/provinces';
+import { provinceAt, regionId } from '../../models/provinces';
 import { canSeePosting } from '../access/policy';
 import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
@@ -163,7 +163,7 @@ export class PostingsService {
     else pool = idsOf(auth.organizationId).map((id) => all.get(id)!);
     const hits: T[] = [];
     // a province spelt another way ('tibet', '西藏') filters as its id, the name postings are filed under
-    const region = q.region ? (provinceNamed(q.region)?.id ?? q.region) : undefined;
+    const region = q.region ? regionId(q.region) : undefined;
     for (const x of pool) {
       if (q.category && !hasCategory(x, q.category)) continue;
       if (region && regionOf(x) !== region) continue;

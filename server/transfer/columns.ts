@@ -94,8 +94,8 @@ export function cellValue(col: Column, v: Cell): unknown {
   return s;
 }
 
-/** A row's cells (by column id) as the API input of its kind, and the organization column. */
-export function toInput(kind: Kind, cells: Map<string, Cell>): { organizationId?: string; input: Record<string, unknown> } {
+/** A row's cells (by column id) as the API input of its kind, and the organization and offer reference columns. */
+export function toInput(kind: Kind, cells: Map<string, Cell>): { organizationId?: string; offerRef?: string; input: Record<string, unknown> } {
   const v: Record<string, unknown> = {};
   for (const col of columns[kind]) {
     const x = cellValue(col, cells.get(col.id));
@@ -104,10 +104,10 @@ export function toInput(kind: Kind, cells: Map<string, Cell>): { organizationId?
   const organizationId = v.organizationId as string | undefined;
   delete v.organizationId;
   if (kind === 'offers') {
-    const { category, unitsPerDay, lat, lng, capabilities, offerRef: _ref, ...rest } = v;
+    const { category, unitsPerDay, lat, lng, capabilities, offerRef, ...rest } = v;
     const input: Record<string, unknown> = { ...rest, products: [{ category, unitsPerDay }], capabilities: capabilities ?? [] };
     if (lat !== undefined || lng !== undefined) input.location = { lat, lng };
-    return { organizationId, input };
+    return { organizationId, offerRef: offerRef as string | undefined, input };
   }
   const { deliveryLat, deliveryLng, ...rest } = v;
   return { organizationId, input: { ...rest, deliveryLocation: { lat: deliveryLat, lng: deliveryLng } } };

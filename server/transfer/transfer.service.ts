@@ -39,11 +39,6 @@ const text: Record<string, Record<Lang, (p: Record<string, string>) => string>> 
 };
 const say = (lang: Lang, code: string, p: Record<string, string> = {}) => text[code][lang](p);
 
-const isEmpty = (v: Cell) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
-const refOf = (v: Cell) => (isEmpty(v) ? '' : v instanceof Date ? v.toISOString() : String(v).trim());
-/** Whether two cells of a column give the same value (a spreadsheet may give a number or a date where a CSV gives text). */
-const sameCell = (col: (typeof columns.offers)[number], a: Cell, b: Cell) => JSON.stringify(cellValue(col, a) ?? null) === JSON.stringify(cellValue(col, b) ?? null);
-
 /** The viewer's language: `?lang=`, else the first of Accept-Language that is Chinese or English. */
 export function langOf(q: string | undefined, acceptLanguage: string | undefined): Lang {
   if (q === 'zh' || q === 'en') return q;
@@ -130,11 +125,10 @@ export class TransferService {
     for (const r of table.rows) {
       const cells = new Map<string, Cell>();
       ids.forEach((id, i) => id && cells.set(id, r.cells[i]));
-      const { organizationId, input } = toInput(kind, cells);
-      const ref = kind === 'offers' ? refOf(cells.get('offerRef')) : '';
+      const { organizationId, offerRef: ref, input } = toInput(kind, cells);
       const key = `${organizationId ?? ''}\u0000${ref}`;
       const first = ref ? byRef.get(key) : undefined;
-      if (!first) {
+      if (!ref || !first) {
         const p: Posting = { rows: [r.row], organizationId, input, cells };
         postings.push(p);
         if (ref) byRef.set(key, p);
@@ -142,8 +136,10 @@ export class TransferService {
       }
       // another line of the same offer: its other cells are empty or the first row's
       for (const col of columns.offers) {
-        if (['category', 'unitsPerDay', 'offerRef', 'organizationId'].includes(col.id) || isEmpty(cells.get(col.id))) continue;
-        if (sameCell(col, cells.get(col.id), first.cells.get(col.id))) continue;
+        if (['category', 'unitsPerDay', 'offerRef', 'organizationId'].includes(col.id)) continue;
+        // the same value however the file gives it (a spreadsheet may give a number or a date where a CSV gives text)
+        const given = cellValue(col, cells.get(col.id));
+        if (given === undefined || JSON.stringify(given) === JSON.stringify(cellValue(col, first.cells.get(col.id)))) continue;
         errors.push({ row: r.row, column: col.id, code: 'offer_ref_conflict', message: say(lang, 'offer_ref_conflict', { ref, column: col.id, row: String(first.rows[0]) }) });
       }
       (first.input.products as unknown[]).push(...(input.products as unknown[]));
