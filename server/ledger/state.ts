@@ -206,7 +206,12 @@ export class LedgerState {
   }
 
   certIdsOf(orgId: string): string[] {
-    return [...(this.certsByOrg.get(orgId) ?? [])];
+    return [...this.certIdsIn(orgId)];
+  }
+
+  /** `certIdsOf` without the copy: not to be kept, nor read while certifications change. */
+  certIdsIn(orgId: string): Iterable<string> {
+    return this.certsByOrg.get(orgId) ?? [];
   }
 
   putScope(scope: CoordinatorScope) {

@@ -522,8 +522,20 @@ export function solveAllocation(instance: AllocationInstance, warm?: WarmStart):
   return solveAllocationArcs(instance, warm).result;
 }
 
+/**
+ * Units standing on arcs (the proposals live re-planning already made), kept unless moving them gains more than
+ * `weight` of a unit's priority weight per unit moved: up to `units[arc]` units on an arc (by its index in the
+ * instance; Infinity: all it can carry) count `1 + weight` times their priority. The optimum found so has at least
+ * 1 / (1 + weight) of the best priority-weighted units (a unit weighs at least 1); among arcs that stand alike, cost
+ * decides as before.
+ */
+export type Standing = { units: ArrayLike<number>; weight: number };
+
+/** Priority weights are scaled by this in the solver, so a standing bonus of a fraction of a weight is an integer. */
+const STAND_SCALE = 1000;
+
 /** `solveAllocation`, with the units on each arc of the instance (in its order) besides the flows by pair. */
-export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmStart): { result: AllocationResult; units: Float64Array } {
+export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmStart, standing?: Standing): { result: AllocationResult; units: Float64Array } {
   const prefix = prefixOutput(instance);
   const arcs = indexArcs(instance, prefix);
   const usable = arcs.filter((arc) => arc.capacity > 0);
@@ -567,7 +579,12 @@ export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmSta
   // Balanced form: every supply bucket may dump leftovers into the root and every demand may take its
   // shortfall from it, both at cost (0, 0), so "allocate nothing" is a feasible starting basis.
   const root = nodeCount++;
-  const realArcs = usable.length + holdingCount + supplyCount + demandCount;
+  // a standing arc's units are a parallel arc of their own, worth the bonus (the pair arc keeps the rest)
+  const stayOf: number[] = [];
+  const bonus = standing ? Math.round(standing.weight * STAND_SCALE) : 0;
+  if (standing && bonus > 0) for (let u = 0; u < usable.length; u++) if (Math.min(standing.units[usable[u].arcIndex] ?? 0, usable[u].capacity) > 0) stayOf.push(u);
+  const pairArcs = usable.length + stayOf.length;
+  const realArcs = pairArcs + holdingCount + supplyCount + demandCount;
   // a warm start may need an artificial arc per node (opposite its slack arc, at a prohibitive first cost)
   const arcCount = realArcs + (warm ? nodeCount - 1 : 0);
   const source = new Int32Array(arcCount);
@@ -577,7 +594,8 @@ export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmSta
   const secondaryCost = new Float64Array(arcCount);
   const flow = new Float64Array(arcCount);
   const scale = chooseCostScale(usable.map((arc) => arc.cost), nodeCount);
-  const maxPriority = instance.demands.reduce((max, demand) => Math.max(max, demand.priority), 0);
+  const weightScale = stayOf.length ? STAND_SCALE : 1;
+  const maxPriority = instance.demands.reduce((max, demand) => Math.max(max, demand.priority), 0) * weightScale + bonus;
   if (maxPriority * (2 * nodeCount + 1) > Number.MAX_SAFE_INTEGER) {
     throw new RangeError('priorities are too large to optimise exactly with safe integers');
   }
@@ -585,10 +603,20 @@ export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmSta
     source[e] = supplyNode[arc.supply] + rankOf(arc.supply, arc.bucket);
     target[e] = demandNode[arc.demand];
     capacity[e] = arc.capacity;
-    primaryCost[e] = -instance.demands[arc.demand].priority;
+    primaryCost[e] = -instance.demands[arc.demand].priority * weightScale;
     secondaryCost[e] = Math.round(arc.cost * scale);
   });
   let e = usable.length;
+  for (const u of stayOf) {
+    const kept = Math.min(standing!.units[usable[u].arcIndex], usable[u].capacity);
+    source[e] = source[u];
+    target[e] = target[u];
+    capacity[e] = kept;
+    capacity[u] -= kept;
+    primaryCost[e] = primaryCost[u] - bonus;
+    secondaryCost[e] = secondaryCost[u];
+    e++;
+  }
   // Holding arcs: output of an earlier bucket may wait for a later one, at no cost and without bound.
   instance.supplies.forEach((_, index) => {
     const first = supplyNode[index];
@@ -644,7 +672,12 @@ export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmSta
       keys.owner[index] = demandNo[usable[index].demand];
       keys.name[index] = supplyNo[usable[index].supply] * 4;
     }
-    let k = usable.length;
+    // a standing arc: its pair's name, kind 1 (a demand owns no holding arcs)
+    stayOf.forEach((u, i) => {
+      keys.owner[usable.length + i] = keys.owner[u];
+      keys.name[usable.length + i] = keys.name[u] + 1;
+    });
+    let k = pairArcs;
     const nodeOwner = new Int32Array(nodeCount);
     const nodeName = new Int32Array(nodeCount);
     instance.supplies.forEach((_, index) => {
@@ -675,7 +708,7 @@ export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmSta
     const artificialOf = new Int32Array(nodeCount).fill(-1);
     const big = maxPriority * (nodeCount + 1);
     if (big * (2 * nodeCount + 1) > Number.MAX_SAFE_INTEGER) throw new RangeError('the network is too large to warm-start exactly with safe integers');
-    for (let a = usable.length + holdingCount; a < realArcs; a++) {
+    for (let a = pairArcs + holdingCount; a < realArcs; a++) {
       const v = source[a] === root ? target[a] : source[a];
       slackOf[v] = a;
       const x = realArcs + v - (v > root ? 1 : 0);
@@ -689,6 +722,9 @@ export function solveAllocationArcs(instance: AllocationInstance, warm?: WarmSta
   }
   usable.forEach((arc, index) => {
     units[arc.arcIndex] = solved[index];
+  });
+  stayOf.forEach((u, i) => {
+    units[usable[u].arcIndex] += solved[usable.length + i];
   });
   return { result: buildResult(instance, units), units };
 }

@@ -139,18 +139,19 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
   if (!done) solvedIn.set(tx, (done = new Map()));
   const cats = [...categories];
   const touched = new Set(fill.demands ?? []);
+  const posted = new Set(fill.offers ?? []);
   let made = 0;
   let solved: Iterable<string> = [];
   if (cats.some((c) => done.get(c) !== s.revision)) {
     const scope = s.component(cats, tx.now);
     if (scope.offers.length + scope.demands.length > replanLimits.componentMax) {
       const near = neighbourhood(tx, fill);
-      if (near.demands.length && near.offers.length) made += solve(tx, near, source, touched, replanLimits.changes);
+      if (near.demands.length && near.offers.length) made += solve(tx, near, source, touched, posted, replanLimits.changes);
     } else {
       solved = scope.categories;
       if (scope.demands.length && scope.offers.length) {
         const revs = new Map(scope.offers.map((o) => [o.id, s.offerRev(o.id)]));
-        made += solve(tx, scope, source, touched);
+        made += solve(tx, scope, source, touched, posted);
         // proposals the optimum did not need stay where they are, so units can be free for a demand it did not
         // touch: on the lines this solve changed, for the demands still short that can use them
         const changed = scope.offers.filter((o) => s.offerRev(o.id) !== revs.get(o.id)).map((o) => o.id);
@@ -227,9 +228,9 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
 }
 
 /** One re-solve of a part of the market: withdraws what moves (with the reason) and proposes the optimum. */
-function solve(tx: Tx, scope: { offers: OfferView[]; demands: DemandView[] }, source: Match['source'], touched: Set<string>, budget = Infinity): number {
+function solve(tx: Tx, scope: { offers: OfferView[]; demands: DemandView[] }, source: Match['source'], touched: Set<string>, posted: ReadonlySet<string>, budget = Infinity): number {
   const s = tx.state;
-  const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true });
+  const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true, fresh: posted });
   if (!g.replaced.length && !g.plans.length) return 0;
   const planned = new Map(g.plans.map((p) => [`${p.offer.id}:${p.demand.id}`, p]));
   // standing proposals the optimum does not keep as they are: resized in place when it keeps the pair; the others

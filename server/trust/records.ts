@@ -148,7 +148,19 @@ export function coordinatorsInScope(state: LedgerState, r: Pick<StoredCertificat
 
 /** Whether an organization has a verified certification valid now. */
 export function hasVerified(state: LedgerState, orgId: string, now: number): boolean {
-  return state.certIdsOf(orgId).some((id) => effectiveState(state.certs.get(id)!, now) === 'verified');
+  for (const id of state.certIdsIn(orgId)) {
+    const r = state.certs.get(id)!;
+    if (r.decision === 'verified' && !(r.validUntil && validUntilMs(r) <= now)) return true;
+  }
+  return false;
+}
+
+/** A record's `validUntil` as a time, read once per record (records are replaced on change, never edited). */
+const validUntilOf = new WeakMap<Pick<StoredCertification, 'validUntil'>, number>();
+function validUntilMs(r: Pick<StoredCertification, 'validUntil'>): number {
+  let t = validUntilOf.get(r);
+  if (t === undefined) validUntilOf.set(r, (t = r.validUntil ? Date.parse(r.validUntil) : Infinity));
+  return t;
 }
 
 /** Limits apply until an organization has one verified certification or one delivered match. */

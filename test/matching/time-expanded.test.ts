@@ -8,6 +8,7 @@ import {
   AllocationInstanceSchema,
   greedyAllocation,
   solveAllocation,
+  solveAllocationArcs,
   WarmStart,
   type AllocationInstance,
   type AllocationResult,
@@ -487,6 +488,69 @@ describe('time-expanded allocation (production lines over days)', () => {
         expect(hot.totalCost, `step ${step}`).to.be.closeTo(cold.totalCost, 1e-6 * Math.max(1, cold.totalCost));
       }
       expect(warm.abandoned, 'warm solves that went cold').to.equal(0);
+    });
+  });
+
+  describe('standing units: what live re-planning keeps unless moving it gains', () => {
+    const weight = 0.005;
+    /** X stands on the dear line a; the cheap line b could serve it. */
+    const dearAndCheap = instance({
+      supplies: [{ id: 'a', units: 100 }, { id: 'b', units: 100 }],
+      demands: [{ id: 'x', units: 100, priority: 1 }],
+      arcs: [{ supply: 'a', demand: 'x', cost: 18 }, { supply: 'b', demand: 'x', cost: 9 }],
+    });
+
+    it('when a cheaper line could take a standing demand, then it stays unless that line stands alike (a line the change posted)', () => {
+      expect(solveAllocation(dearAndCheap).flows).to.deep.equal([{ supply: 'b', demand: 'x', units: 100 }]);
+      expect(solveAllocationArcs(dearAndCheap, new WarmStart(), { units: [100, 0], weight }).result.flows).to.deep.equal([{ supply: 'a', demand: 'x', units: 100 }]);
+      expect(solveAllocationArcs(dearAndCheap, new WarmStart(), { units: [100, Infinity], weight }).result.flows).to.deep.equal([{ supply: 'b', demand: 'x', units: 100 }]);
+    });
+
+    it('when a more urgent demand can use only the line a standing proposal is on, then the units move to it', () => {
+      const p = instance({
+        supplies: [{ id: 'a', units: 100 }],
+        demands: [{ id: 'x', units: 100, priority: 1 }, { id: 'n', units: 60, priority: 3 }],
+        arcs: [{ supply: 'a', demand: 'x', cost: 1 }, { supply: 'a', demand: 'n', cost: 5 }],
+      });
+      const { result } = solveAllocationArcs(p, new WarmStart(), { units: [100, 0], weight });
+      expect(result.flows).to.have.deep.members([{ supply: 'a', demand: 'x', units: 40 }, { supply: 'a', demand: 'n', units: 60 }]);
+    });
+
+    /** X0..X(k-1) stand on lines a0..a(k-1), each full, and could use the next line; a(k) is free; n needs 1 unit of a0 only. */
+    const chain = (k: number) => {
+      const supplies = Array.from({ length: k + 1 }, (_, i) => ({ id: `a${i}`, units: 100 }));
+      const demands = [...Array.from({ length: k }, (_, i) => ({ id: `x${i}`, units: 100, priority: 1 })), { id: 'n', units: 1, priority: 1 }];
+      const arcs = [...Array.from({ length: k }, (_, i) => [{ supply: `a${i}`, demand: `x${i}`, cost: 1 }, { supply: `a${i + 1}`, demand: `x${i}`, cost: 1 }]).flat(), { supply: 'a0', demand: 'n', cost: 1 }];
+      const p = instance({ supplies, demands, arcs });
+      return { p, standing: p.arcs.map((a) => (a.supply === `a${a.demand.slice(1)}` ? 100 : 0)) };
+    };
+
+    it('when one more unit would take moving a unit along a chain of standing proposals, then it moves along 100 of them and not along 300', () => {
+      const short = chain(100);
+      expect(solveAllocationArcs(short.p, new WarmStart(), { units: short.standing, weight }).result.weightedUnits).to.equal(100 * 100 + 1);
+      const long = chain(300);
+      const kept = solveAllocationArcs(long.p, new WarmStart(), { units: long.standing, weight }).result;
+      expect(kept.weightedUnits).to.equal(300 * 100);
+      expect(kept.flows.every((f) => f.supply === `a${f.demand.slice(1)}` && f.units === 100)).to.equal(true);
+      // without standing units, the unit moves along all 300
+      expect(solveAllocation(long.p).weightedUnits).to.equal(300 * 100 + 1);
+    });
+
+    it('when random markets with random standing units change one after another, then every result is feasible and has at least 1 / (1 + weight) of the LP optimum', () => {
+      fc.assert(
+        fc.property(fc.array(fc.tuple(timedInstance, fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 40, maxLength: 40 })), { minLength: 1, maxLength: 4 }), (steps) => {
+          const warm = new WarmStart();
+          for (const [problem, units] of steps) {
+            const standing = problem.arcs.map((_, i) => (units[i % units.length] > 30 ? Infinity : units[i % units.length]));
+            const { result } = solveAllocationArcs(problem, warm, { units: standing, weight });
+            expectFeasible(problem, result);
+            const lp = lpOptimum(highs, problem);
+            expect(result.weightedUnits).to.be.at.least(Math.ceil(lp.weightedUnits / (1 + weight) - 1e-9));
+            expect(result.weightedUnits).to.be.at.most(lp.weightedUnits);
+          }
+        }),
+        { numRuns: 120, seed: 20261203 },
+      );
     });
   });
 
