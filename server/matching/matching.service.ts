@@ -230,7 +230,7 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
 /** One re-solve of a part of the market: withdraws what moves (with the reason) and proposes the optimum. */
 function solve(tx: Tx, scope: { offers: OfferView[]; demands: DemandView[] }, source: Match['source'], touched: Set<string>, posted: ReadonlySet<string>, budget = Infinity): number {
   const s = tx.state;
-  const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true, fresh: posted });
+  const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true, posted });
   if (!g.replaced.length && !g.plans.length) return 0;
   const planned = new Map(g.plans.map((p) => [`${p.offer.id}:${p.demand.id}`, p]));
   // standing proposals the optimum does not keep as they are: resized in place when it keeps the pair; the others

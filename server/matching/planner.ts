@@ -577,7 +577,7 @@ export interface GlobalScope {
   demands: DemandView[];
   preferStanding?: boolean;
   /** Offers the change posted or edited: their arcs stand like the standing proposals' (`STANDING_BONUS`). */
-  fresh?: ReadonlySet<string>;
+  posted?: ReadonlySet<string>;
 }
 
 /**
@@ -704,7 +704,7 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       // an organization under the limits for the unverified holds only a share of a critical demand (server/trust)
       const cap = d.priority === 'critical' ? shareCapLeft(state, c.o.orgId, d, now) + (standing?.units ?? 0) : Infinity;
       instance.arcs.push({ supply, demand: d.id, cost: c.cost - stay, limit: Math.min(c.e.deliverableUnits, cap), due });
-      standingUnits.push(scope?.fresh?.has(c.o.id) ? Infinity : (standing?.units ?? 0));
+      standingUnits.push(scope?.posted?.has(c.o.id) ? Infinity : (standing?.units ?? 0));
     }
   }
   instance.supplies.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
