@@ -15,6 +15,7 @@ import { canSeeMatch } from '../access/policy';
 import type { AuthContext } from '../auth/auth.service';
 import { AppError } from '../errors';
 import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
+import type { LedgerState } from '../ledger/state';
 import { shareCapLeft } from '../trust/records';
 import { explain } from './eligibility';
 import type { DemandView, OfferView } from './types';
@@ -101,7 +102,7 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
  * left moves with the next change nearby). Either way the standing proposals only improve; the coordinator's
  * optimize solves everything. Measured by bench:replan.
  */
-export const replanLimits = { componentMax: 2000, demands: 100, offers: 80, offersPerDemand: 8, waitingPerOffer: 12, changes: 24 };
+export const replanLimits = { componentMax: 200, demands: 30, offers: 24, offersPerDemand: 8, waitingPerOffer: 12, changes: 24 };
 
 /** Per command, each category's state revision when its part of the market was last solved (and filled). */
 const solvedIn = new WeakMap<Tx, Map<string, number>>();
@@ -143,8 +144,10 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
   let made = 0;
   let solved: Iterable<string> = [];
   if (cats.some((c) => done.get(c) !== s.revision)) {
-    const scope = s.component(cats, tx.now);
-    if (scope.offers.length + scope.demands.length > replanLimits.componentMax) {
+    const large = knownLarge(s, cats, tx.now);
+    const scope = large ? null : s.component(cats, tx.now);
+    if (!scope || scope.offers.length + scope.demands.length > replanLimits.componentMax) {
+      if (scope) rememberLarge(s, scope, tx.now);
       const near = neighbourhood(tx, fill);
       if (near.demands.length && near.offers.length) made += solve(tx, near, source, touched, posted, replanLimits.changes);
     } else {
@@ -169,6 +172,33 @@ export function replan(tx: Tx, categories: Iterable<string>, source: Match['sour
 }
 
 /**
+ * Per category, the size of its part of the market (`LedgerState.component`) when last counted over the limit, the
+ * state revision and the time: counting a large part again at every change costs more than solving a neighbourhood.
+ */
+const largeParts = new WeakMap<LedgerState, Map<string, { size: number; revision: number; at: number }>>();
+
+/**
+ * Whether the part of the market around `categories` is over `replanLimits.componentMax` without counting it: it
+ * was, by more postings than state changes since (a change posts, withdraws or closes one), within the hour (so
+ * postings that expired are counted again). An offer withdrawn can split a part; until it is recounted, that part is
+ * solved by neighbourhood, which also keeps the standing proposals at the optimum's priority.
+ */
+function knownLarge(s: LedgerState, categories: string[], now: number): boolean {
+  const known = largeParts.get(s);
+  return categories.some((c) => {
+    const k = known?.get(c);
+    return !!k && now - k.at < 3_600_000 && now >= k.at && k.size - (s.revision - k.revision) > replanLimits.componentMax;
+  });
+}
+
+function rememberLarge(s: LedgerState, scope: { categories: Set<string>; offers: unknown[]; demands: unknown[] }, now: number) {
+  let known = largeParts.get(s);
+  if (!known) largeParts.set(s, (known = new Map()));
+  const size = scope.offers.length + scope.demands.length;
+  for (const c of scope.categories) known.set(c, { size, revision: s.revision, at: now });
+}
+
+/**
  * The neighbourhood of a change in a large market, breadth first: a demand's best offers and the offers it has
  * proposals on; an offer's demands with proposals on it and the most urgent uncovered demands that count it
  * among their best; two rounds, within `replanLimits`.
@@ -177,12 +207,25 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
   const s = tx.state;
   const now = tx.now;
   const L = replanLimits;
-  /** Demands short of units first, then the most urgent, then the earliest due. */
-  const mostInNeed = (views: DemandView[]) =>
-    views
-      .map((v) => ({ v, short: uncoveredUnits(s, v) > 0 }))
-      .sort((a, b) => Number(b.short) - Number(a.short) || priorityWeight[b.v.priority] - priorityWeight[a.v.priority] || a.v.deadline - b.v.deadline)
-      .map(({ v }) => v);
+  /** The first `limit` demands by need: short of units first, then the most urgent, then the earliest due. */
+  const mostInNeed = (views: Iterable<DemandView>, limit: number) => {
+    // by (short, priority) in buckets; only the bucket the limit falls in is sorted by deadline
+    const buckets = new Map<number, DemandView[]>();
+    for (const v of views) {
+      const key = (uncoveredUnits(s, v) > 0 ? 0 : 10) - priorityWeight[v.priority];
+      const at = buckets.get(key);
+      if (at) at.push(v);
+      else buckets.set(key, [v]);
+    }
+    const out: DemandView[] = [];
+    for (const key of [...buckets.keys()].sort((a, b) => a - b)) {
+      if (out.length >= limit) break;
+      const list = buckets.get(key)!;
+      if (list.length > 1) list.sort((a, b) => a.deadline - b.deadline);
+      for (const v of list) if (out.length < limit) out.push(v);
+    }
+    return out;
+  };
   const demands = new Map<string, DemandView>();
   const offers = new Map<string, OfferView>();
   const addDemand = (id: string, to: string[]) => {
@@ -202,7 +245,7 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
     addOffer(id, frontierO);
     // the demands that could use it most learn of it now (their cached candidates are patched), so they list it
     // below: short ones first, then the most urgent
-    for (const v of mostInNeed(s.demandsFor(id, now)).slice(0, 4 * L.waitingPerOffer)) eligibleFor(s, v, now);
+    for (const v of mostInNeed(s.demandsFor(id, now), 4 * L.waitingPerOffer)) eligibleFor(s, v, now);
   }
   for (let round = 0; round < 2; round++) {
     for (const id of frontierD) {
@@ -219,7 +262,7 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
         const v = demands.has(did) ? null : s.demandView(did, now);
         if (v) could.push(v);
       }
-      for (const v of mostInNeed(could).slice(0, L.waitingPerOffer)) addDemand(v.id, nextD);
+      for (const v of mostInNeed(could, L.waitingPerOffer)) addDemand(v.id, nextD);
     }
     frontierD = nextD;
     frontierO = [];

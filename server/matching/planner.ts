@@ -6,7 +6,7 @@ import type { Demand } from '../../models/demand.schema';
 import { pendingStatuses, type Match } from '../../models/match.schema';
 import type { Offer } from '../../models/offer.schema';
 import { solveAllocationArcs, WarmStart, type AllocationInstance } from './allocation';
-import { daysBy, maxAddableUnits, outputLeft, overflow, type Commitment, type LineWindow } from './capacity';
+import { daysBy, maxAddableDays, maxAddableUnits, outputLeft, overflow, type Commitment, type LineWindow } from './capacity';
 import { DAY_MS, evaluate, routeFor, scoreOf, servableCategories, unitCost, type Eligibility, type Reason, type ReasonParams } from './eligibility';
 import type { DemandView, OfferView } from './types';
 import { shareCapLeft } from '../trust/records';
@@ -23,6 +23,8 @@ export interface Plan {
 
 /** At most this many new proposals per posting per change. */
 export const MAX_PROPOSALS_PER_RUN = 8;
+/** The best this many offers that can give a demand units are tried for it, in order, per change. */
+const CANDIDATES_PER_RUN = 3 * MAX_PROPOSALS_PER_RUN;
 
 /** Statuses whose units a line still has to make: proposals (for planning) and confirmed, not yet shipped. */
 const PLANNED = new Set<string>([...pendingStatuses, 'confirmed', 'in_production']);
@@ -84,7 +86,26 @@ export function dueFor(d: DemandView, e: Eligible): number {
 
 /** Units the offer's line can still promise to `demand`, by its due date, beside every other commitment on the line. */
 export function lineFree(state: LedgerState, o: OfferView, d: DemandView, e: Eligible, now: number): number {
+  // no due date gets more line-days than the end of the window: a full line answers without counting
+  if (Math.floor(freeDaysAtEnd(state, o, e.route.line, now) * e.route.unitsPerDay + 1e-6) <= 0) return 0;
   return maxAddableUnits(windowOf(o), now, commitmentsOn(state, o.id, e.route.line, 'planning'), dueFor(d, e), e.route.unitsPerDay);
+}
+
+/** Per offer: the state revision and time its lines' free line-days by the end of the window were counted at. */
+const endFreeCache = new WeakMap<LedgerState, Map<string, { rev: number; now: number; days: number[] }>>();
+
+/** Line-days a line can still promise by the end of its window (`maxAddableDays` grows with the due date, so no date gets more). */
+function freeDaysAtEnd(state: LedgerState, o: OfferView, line: number, now: number): number {
+  let cache = endFreeCache.get(state);
+  if (!cache) endFreeCache.set(state, (cache = new Map()));
+  const rev = state.offerRev(o.id);
+  let hit = cache.get(o.id);
+  if (!hit || hit.rev !== rev || hit.now !== now) {
+    if (cache.size > 200_000) cache.clear();
+    cache.set(o.id, (hit = { rev, now, days: [] }));
+  }
+  const w = windowOf(o);
+  return (hit.days[line] ??= maxAddableDays(w, now, commitmentsOn(state, o.id, line, 'planning'), w.to));
 }
 
 /** `lineFree` if some proposals on the line were cut to fewer units (`cuts`: match id to its units after). */
@@ -135,15 +156,26 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   if (!d || uncoveredUnits(state, d) <= 0) return 0;
   const taken = new Set(state.pendingForDemand(d.id).map((m) => m.offerId));
   const candidates: { o: OfferView; e: Eligible; score: number }[] = [];
+  const order = (a: { o: OfferView; score: number }, b: { o: OfferView; score: number }) => b.score - a.score || a.o.id.localeCompare(b.o.id);
+  // the offers are listed best scored for all the demand's units first (within the hour), and a score for fewer units is no higher:
+  // once CANDIDATES_PER_RUN offers that can give units are found, an offer listed below the lowest of their scores
+  // cannot be among the best of them
+  let floor = -Infinity;
   for (const c of eligibleFor(state, d, now)) {
+    if (c.score < floor) break;
     if (taken.has(c.o.id) || state.offerView(c.o.id, now) !== c.o) continue;
     const free = lineFree(state, c.o, d, c.e, now);
     if (free <= 0) continue;
     const units = Math.min(free, c.e.deliverableUnits, uncoveredUnits(state, d));
     if (units < c.o.minOrderUnits) continue;
     candidates.push({ o: c.o, e: c.e, score: scoreOf(c.o, d, c.e, units, now) });
+    if (candidates.length >= CANDIDATES_PER_RUN) {
+      candidates.sort(order);
+      candidates.length = CANDIDATES_PER_RUN;
+      floor = candidates[CANDIDATES_PER_RUN - 1].score;
+    }
   }
-  candidates.sort((a, b) => b.score - a.score || a.o.id.localeCompare(b.o.id));
+  candidates.sort(order);
   let made = 0;
   for (const c of candidates) {
     const uncovered = uncoveredUnits(state, d);
