@@ -102,7 +102,7 @@ export function propose(tx: Tx, p: Plan, source: Match['source']) {
  * left moves with the next change nearby). Either way the standing proposals only improve; the coordinator's
  * optimize solves everything. Measured by bench:replan.
  */
-export const replanLimits = { componentMax: 200, demands: 30, offers: 24, offersPerDemand: 8, waitingPerOffer: 12, changes: 24 };
+export const replanLimits = { componentMax: 100, demands: 20, offers: 16, offersPerDemand: 4, waitingPerOffer: 6, changes: 24 };
 
 /** Per command, each category's state revision when its part of the market was last solved (and filled). */
 const solvedIn = new WeakMap<Tx, Map<string, number>>();

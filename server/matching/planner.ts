@@ -532,11 +532,13 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
         hit.byOffer.set(id, c);
         if (lo < TOP_INDEXED) added.push(c);
       }
+      const before = hit.all;
       hit.epoch = epoch;
       hit.all = all;
       hit.top = new Map();
-      // the reverse index (a superset) learns the offers that entered the best: those added, and those moved up
-      // into the best by the ones that left
+      // the reverse index forgets the offers that left the best, and learns those that entered it: those added, and
+      // those moved up into the best by the ones that left
+      dropBack(cache, before, all, d.id);
       for (const c of added) indexBack(cache, c.o.id, d.id);
       for (let i = Math.max(0, TOP_INDEXED - removed); i < all.length && i < TOP_INDEXED; i++) indexBack(cache, all[i].o.id, d.id);
       return all;
@@ -557,9 +559,22 @@ function remember(cache: CandidateCache, d: DemandView, epoch: number, hour: num
     cache.byDemand.clear();
     cache.byOffer.clear();
   }
+  const previous = cache.byDemand.get(d.id);
+  if (previous) dropBack(cache, previous.all, all, d.id);
   cache.byDemand.set(d.id, { view: d, epoch, hour, all, top: new Map(), byOffer });
   for (let i = 0; i < all.length && i < TOP_INDEXED; i++) indexBack(cache, all[i].o.id, d.id);
   return all;
+}
+
+/** Unindexes a demand from the offers that were among its best in `before` and are not in `after`. */
+function dropBack(cache: CandidateCache, before: Candidate[], after: Candidate[], demandId: string) {
+  const n = Math.min(before.length, TOP_INDEXED);
+  let same = true;
+  for (let i = 0; i < n && same; i++) same = before[i] === after[i];
+  if (same) return;
+  const best = new Set<string>();
+  for (let i = 0; i < after.length && i < TOP_INDEXED; i++) best.add(after[i].o.id);
+  for (let i = 0; i < n; i++) if (!best.has(before[i].o.id)) cache.byOffer.get(before[i].o.id)?.delete(demandId);
 }
 
 function indexBack(cache: CandidateCache, offerId: string, demandId: string) {
@@ -587,8 +602,8 @@ export function candidateOf(state: LedgerState, d: DemandView, offerId: string, 
 }
 
 /**
- * Demands that have had this offer among their best (a superset: the index is not pruned when a list moves on,
- * so callers check). Only demands whose offers were looked at since the cache was last cleared are known.
+ * Demands whose list of offers, as last read, has this offer among its best (`TOP_INDEXED`); a list is patched when
+ * it is read, so callers check. Only demands whose offers were looked at since the cache was last cleared are known.
  */
 export function demandsListing(state: LedgerState, offerId: string): Iterable<string> {
   return candidateCache.get(state)?.byOffer.get(offerId) ?? [];
