@@ -209,7 +209,7 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
   const L = replanLimits;
   /** The first `limit` demands by need: short of units first, then the most urgent, then the earliest due. */
   const mostInNeed = (views: Iterable<DemandView>, limit: number) => {
-    // by (short, priority) in buckets; only the bucket the limit falls in is sorted by deadline
+    // by (short, priority) in buckets, each sorted by deadline only when it is reached
     const buckets = new Map<number, DemandView[]>();
     for (const v of views) {
       const key = (uncoveredUnits(s, v) > 0 ? 0 : 10) - priorityWeight[v.priority];

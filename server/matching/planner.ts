@@ -157,9 +157,9 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   const taken = new Set(state.pendingForDemand(d.id).map((m) => m.offerId));
   const candidates: { o: OfferView; e: Eligible; score: number }[] = [];
   const order = (a: { o: OfferView; score: number }, b: { o: OfferView; score: number }) => b.score - a.score || a.o.id.localeCompare(b.o.id);
-  // the offers are listed best scored for all the demand's units first (within the hour), and a score for fewer units is no higher:
-  // once CANDIDATES_PER_RUN offers that can give units are found, an offer listed below the lowest of their scores
-  // cannot be among the best of them
+  // the offers are listed best scored for all the demand's units first (within the hour), and a score for fewer
+  // units is no higher: once CANDIDATES_PER_RUN offers that can give units are found, an offer listed below the
+  // lowest of their scores cannot be among the best of them
   let floor = -Infinity;
   for (const c of eligibleFor(state, d, now)) {
     if (c.score < floor) break;

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { Match } from '../../../models/match.schema';
 import { bareLedger } from '../../../server/ledger/bare';
 import { emitDemand, emitOffer, matchDemand, matchOffer, optimumFromScratch, replanLimits, standingWeight } from '../../../server/matching/matching.service';
-import { overbookedLines, planGlobal, PLAN_HORIZON_DAYS } from '../../../server/matching/planner';
+import { demandsListing, eligibleFor, overbookedLines, planGlobal, PLAN_HORIZON_DAYS } from '../../../server/matching/planner';
 import { newDemand, newOffer } from '../../../server/postings/postings.service';
 import { recordStep } from '../../../server/trust/trust.service';
 import { bearer, register, startTestServer, type Account } from '../../fixtures/app';
@@ -151,6 +151,56 @@ describe('live re-planning: the standing proposals follow the optimum', function
         post({ kind: 'offer', rate: 100, days: 5, price: 11, at });
         expect(proposed(cheapOnly) + proposed(any)).to.equal(1000);
       }));
+  });
+
+  it('when a part of the market was counted over the limit, then the next changes in it re-solve their neighbourhood without counting it again, until the changes since could have brought it under the limit', () => {
+    const limits = { ...replanLimits };
+    replanLimits.componentMax = 6;
+    try {
+      const { m, post, proposed } = gownMarket(now);
+      let counted = 0;
+      const component = m.state.component.bind(m.state);
+      m.state.component = (...args: Parameters<typeof component>) => (counted++, component(...args));
+      const at = { lat: 30.6, lng: 114.3 };
+      for (let i = 0; i < 4; i++) post({ kind: 'offer', rate: 100, days: 10, price: 10 + i, at });
+      for (let i = 0; i < 3; i++) post({ kind: 'demand', units: 300, due: 12, priority: 'normal', max: 20, at });
+      // 7 open postings: counted once over the limit (and each time before, under it)
+      expect(counted).to.equal(7);
+      const revision = m.state.revision;
+      const critical = post({ kind: 'demand', units: 500, due: 12, priority: 'critical', max: 20, at });
+      // 7 + 1 postings, 1 over the limit: the first state change since could have brought it under, so it is counted again
+      expect(counted).to.equal(8);
+      expect(proposed(critical)).to.equal(500);
+      expect(m.state.revision).to.be.greaterThan(revision);
+      replanLimits.componentMax = 2;
+      const before = counted;
+      const high = post({ kind: 'demand', units: 100, due: 12, priority: 'high', max: 20, at });
+      // 8 postings counted, 2 allowed: the next change is known to be over it, and its neighbourhood still re-plans
+      // it (the critical demand keeps its units, the high one is covered)
+      expect(counted).to.equal(before);
+      expect(proposed(critical)).to.equal(500);
+      expect(proposed(high)).to.equal(100);
+      // once the state changes since could have brought the part under the limit, it is counted again
+      let posts = 0;
+      while (counted === before && posts < 20) (post({ kind: 'demand', units: 10, due: 12, priority: 'normal', max: 20, at }), posts++);
+      expect(counted).to.equal(before + 1);
+      expect(m.state.revision - revision).to.be.greaterThan(8 - 2);
+    } finally {
+      Object.assign(replanLimits, limits);
+    }
+  });
+
+  it('when better offers push an offer out of a demand\'s best 80, then the demand is no longer listed under it, and is under the better ones', () => {
+    const { m, post } = gownMarket(now);
+    const at = { lat: 30.6, lng: 114.3 };
+    const demand = post({ kind: 'demand', units: 100, due: 20, priority: 'normal', max: 100, at });
+    // each offer cheaper than the one before: the first five end below the best 80
+    const offers = Array.from({ length: 85 }, (_, i) => post({ kind: 'offer', rate: 10, days: 15, price: 90 - i, at }));
+    const list = eligibleFor(m.state, m.state.demandView(demand, now)!, now);
+    expect(list.map((c) => c.o.id).slice(0, 80)).to.deep.equal([...offers].reverse().slice(0, 80));
+    const listing = (offerId: string) => [...demandsListing(m.state, offerId)];
+    for (const id of offers.slice(0, 5)) expect(listing(id), id).to.not.include(demand);
+    for (const id of offers.slice(5)) expect(listing(id), id).to.include(demand);
   });
 
   describe('through the service', () => {
