@@ -191,7 +191,7 @@ function knownLarge(s: LedgerState, categories: string[], now: number): boolean 
   });
 }
 
-function rememberLarge(s: LedgerState, scope: { categories: Set<string>; offers: unknown[]; demands: unknown[] }, now: number) {
+function rememberLarge(s: LedgerState, scope: ReturnType<LedgerState['component']>, now: number) {
   let known = largeParts.get(s);
   if (!known) largeParts.set(s, (known = new Map()));
   const size = scope.offers.length + scope.demands.length;
@@ -208,24 +208,12 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
   const now = tx.now;
   const L = replanLimits;
   /** The first `limit` demands by need: short of units first, then the most urgent, then the earliest due. */
-  const mostInNeed = (views: Iterable<DemandView>, limit: number) => {
-    // by (short, priority) in buckets, each sorted by deadline only when it is reached
-    const buckets = new Map<number, DemandView[]>();
-    for (const v of views) {
-      const key = (uncoveredUnits(s, v) > 0 ? 0 : 10) - priorityWeight[v.priority];
-      const at = buckets.get(key);
-      if (at) at.push(v);
-      else buckets.set(key, [v]);
-    }
-    const out: DemandView[] = [];
-    for (const key of [...buckets.keys()].sort((a, b) => a - b)) {
-      if (out.length >= limit) break;
-      const list = buckets.get(key)!;
-      if (list.length > 1) list.sort((a, b) => a.deadline - b.deadline);
-      for (const v of list) if (out.length < limit) out.push(v);
-    }
-    return out;
-  };
+  const mostInNeed = (views: DemandView[], limit: number) =>
+    views
+      .map((v) => ({ v, need: (uncoveredUnits(s, v) > 0 ? 0 : 10) - priorityWeight[v.priority] }))
+      .sort((a, b) => a.need - b.need || a.v.deadline - b.v.deadline)
+      .slice(0, limit)
+      .map(({ v }) => v);
   const demands = new Map<string, DemandView>();
   const offers = new Map<string, OfferView>();
   const addDemand = (id: string, to: string[]) => {

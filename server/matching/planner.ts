@@ -58,8 +58,25 @@ function lineOfUncached(o: Offer | undefined, d: Demand | undefined, m: Match): 
   return { line, rate: Math.max(1, rate), due };
 }
 
-/** Per offer: the state revision its lists were read at, and per line the planning and reserved lists. */
-const lineCache = new WeakMap<LedgerState, Map<string, { rev: number; planning: Commitment[][]; reserved: Commitment[][] }>>();
+/**
+ * Per offer: the state revision its lists were read at, per line the planning and reserved lists, and the line-days
+ * each line can still promise by the end of its window (`free`, as of `freeAt`).
+ */
+type LineEntry = { rev: number; planning: Commitment[][]; reserved: Commitment[][]; free: number[]; freeAt: number };
+const lineCache = new WeakMap<LedgerState, Map<string, LineEntry>>();
+
+/** An offer's entry in `lineCache`, new when the offer or a match on it changed (`LedgerState.offerRev`). */
+function lineEntry(state: LedgerState, offerId: string): LineEntry {
+  let cache = lineCache.get(state);
+  if (!cache) lineCache.set(state, (cache = new Map()));
+  const rev = state.offerRev(offerId);
+  let hit = cache.get(offerId);
+  if (!hit || hit.rev !== rev) {
+    if (cache.size > 200_000) cache.clear();
+    cache.set(offerId, (hit = { rev, planning: [], reserved: [], free: [], freeAt: NaN }));
+  }
+  return hit;
+}
 
 /**
  * The commitments on one line of an offer: proposals and confirmed matches (`planning`), or confirmed only.
@@ -67,15 +84,7 @@ const lineCache = new WeakMap<LedgerState, Map<string, { rev: number; planning: 
  */
 export function commitmentsOn(state: LedgerState, offerId: string, line: number, which: 'planning' | 'reserved', except?: string): readonly Commitment[] {
   if (except !== undefined) return lineCommitments(state, offerId, line, which === 'planning' ? PLANNED : RESERVED, (m) => (m.id === except ? 0 : m.units));
-  let cache = lineCache.get(state);
-  if (!cache) lineCache.set(state, (cache = new Map()));
-  const rev = state.offerRev(offerId);
-  let hit = cache.get(offerId);
-  if (!hit || hit.rev !== rev) {
-    if (cache.size > 200_000) cache.clear();
-    cache.set(offerId, (hit = { rev, planning: [], reserved: [] }));
-  }
-  const lists = hit[which];
+  const lists = lineEntry(state, offerId)[which];
   return (lists[line] ??= lineCommitments(state, offerId, line, which === 'planning' ? PLANNED : RESERVED, (m) => m.units));
 }
 
@@ -91,21 +100,12 @@ export function lineFree(state: LedgerState, o: OfferView, d: DemandView, e: Eli
   return maxAddableUnits(windowOf(o), now, commitmentsOn(state, o.id, e.route.line, 'planning'), dueFor(d, e), e.route.unitsPerDay);
 }
 
-/** Per offer: the state revision and time its lines' free line-days by the end of the window were counted at. */
-const endFreeCache = new WeakMap<LedgerState, Map<string, { rev: number; now: number; days: number[] }>>();
-
 /** Line-days a line can still promise by the end of its window (`maxAddableDays` grows with the due date, so no date gets more). */
 function freeDaysAtEnd(state: LedgerState, o: OfferView, line: number, now: number): number {
-  let cache = endFreeCache.get(state);
-  if (!cache) endFreeCache.set(state, (cache = new Map()));
-  const rev = state.offerRev(o.id);
-  let hit = cache.get(o.id);
-  if (!hit || hit.rev !== rev || hit.now !== now) {
-    if (cache.size > 200_000) cache.clear();
-    cache.set(o.id, (hit = { rev, now, days: [] }));
-  }
+  const hit = lineEntry(state, o.id);
+  if (hit.freeAt !== now) (hit.free = []), (hit.freeAt = now);
   const w = windowOf(o);
-  return (hit.days[line] ??= maxAddableDays(w, now, commitmentsOn(state, o.id, line, 'planning'), w.to));
+  return (hit.free[line] ??= maxAddableDays(w, now, commitmentsOn(state, o.id, line, 'planning'), w.to));
 }
 
 /** `lineFree` if some proposals on the line were cut to fewer units (`cuts`: match id to its units after). */
@@ -196,8 +196,7 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
   const o = state.offerView(offerId, now);
   if (!o) return 0;
   // a line with nothing free even by the end of the window can promise nothing: skip the demands altogether
-  const w = windowOf(o);
-  if (o.products.every((_, line) => maxAddableUnits(w, now, commitmentsOn(state, o.id, line, 'planning'), w.to, 1) <= 0)) return 0;
+  if (o.products.every((_, line) => Math.floor(freeDaysAtEnd(state, o, line, now) + 1e-6) <= 0)) return 0;
   const taken = new Set(state.pendingForOffer(o.id).map((m) => m.demandId));
   const candidates: { d: DemandView; e: Eligible; score: number }[] = [];
   for (const d of state.demandsFor(o.id, now)) {
