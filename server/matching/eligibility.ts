@@ -96,17 +96,22 @@ export function servableCategories(offer: Pick<OfferView, 'products' | 'capabili
   return all.filter((c) => routeFor(offer, c) !== null).map((c) => c.id);
 }
 
+/** What `evaluate` answers without reasons (`why` false) for a pair that is not eligible. */
+const INELIGIBLE: Eligibility = Object.freeze({ eligible: false, near: false, reasons: Object.freeze([]) as unknown as Reason[] });
+
 /**
- * Whether `offer` can serve `demand` at time `now`, and if not, every reason why. `near` marks a miss
+ * Whether `offer` can serve `demand` at time `now`, and if not, every reason why (with `why` false, none: the
+ * planner's lists only need to know, and building the words for every pair it rules out is most of its garbage). `near` marks a miss
  * worth showing a coordinator: the supplier makes the category, or holds part of what converting to it needs.
  */
-export function evaluate(offer: OfferView, demand: DemandView, now: number): Eligibility {
+export function evaluate(offer: OfferView, demand: DemandView, now: number, why = true): Eligibility {
   const category = findCategory(demand.category);
   if (!category) return { eligible: false, near: false, reasons: [{ code: 'category', params: { category: demand.category, missingCapabilities: [], convertible: false }, message: `unknown category ${demand.category}` }] };
   const reasons: Reason[] = [];
   const route = routeFor(offer, category);
   let near = true;
   if (!route) {
+    if (!why) return INELIGIBLE;
     const missing = category.conversion?.requires.filter((c) => !offer.capabilities.includes(c)) ?? [];
     near = !!category.conversion && missing.length < category.conversion.requires.length;
     reasons.push({
@@ -119,6 +124,7 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
   }
 
   if (demand.maxPricePerUnit !== null && offer.pricePerUnit !== null && offer.pricePerUnit > demand.maxPricePerUnit) {
+    if (!why) return INELIGIBLE;
     reasons.push({
       code: 'price',
       params: { pricePerUnit: offer.pricePerUnit, maxPricePerUnit: demand.maxPricePerUnit },
@@ -126,6 +132,7 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
     });
   }
   if (demand.remainingUnits < offer.minOrderUnits) {
+    if (!why) return INELIGIBLE;
     reasons.push({
       code: 'min_order',
       params: { units: demand.remainingUnits, minOrderUnits: offer.minOrderUnits },
@@ -137,13 +144,16 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number): Eli
   const transit = transitDays(km);
 
   // a required certification counts only when verified and valid on the due date (server/trust)
-  reasons.push(...certificationReasons(offer, [...new Set([...category.certifications, ...demand.requiredCertifications])], demand.deadline - transit * DAY_MS));
+  const due = demand.deadline - transit * DAY_MS;
+  if (why) reasons.push(...certificationReasons(offer, [...new Set([...category.certifications, ...demand.requiredCertifications])], due));
+  else if (!category.certifications.every((c) => certState(offer, c, due) === 'valid') || !demand.requiredCertifications.every((c) => certState(offer, c, due) === 'valid')) return INELIGIBLE;
   const conversionDays = route?.conversionDays ?? 0;
   const earliestStart = Math.max(offer.availableFrom, now + conversionDays * DAY_MS);
   const latestEnd = Math.min(offer.availableTo, demand.deadline - transit * DAY_MS);
   // an hour of slack so a window of whole days is not cut short by the milliseconds since it was posted
   const productionDays = Math.floor((latestEnd - earliestStart) / DAY_MS + 1 / 24);
   if (productionDays <= 0) {
+    if (!why) return INELIGIBLE;
     const firstDelivery = earliestStart + DAY_MS + transit * DAY_MS;
     const iso = (t: number) => new Date(t).toISOString();
     reasons.push({
@@ -181,6 +191,18 @@ function certName(id: string): string {
   return /^[A-Z]+(?:\/[A-Z]+)? ?[\d.]+/.exec(name)?.[0] ?? name;
 }
 
+/** Whether one required certification counts for an offer on the due date, and if not, why. */
+function certState(offer: OfferView, c: string, due: number): 'valid' | 'missing' | 'claimed' | 'submitted' | 'rejected' | 'expired' | 'not_yet' {
+  const status = offer.certificationStatus;
+  if (!status) return offer.certifications.includes(c) ? 'valid' : 'missing';
+  const st = status[c];
+  if (!st) return 'missing';
+  if (st.state !== 'verified') return st.state;
+  if (st.validUntil !== null && st.validUntil < due) return 'expired';
+  if (st.validFrom !== null && st.validFrom > due) return 'not_yet';
+  return 'valid';
+}
+
 /**
  * Why required certifications do not count for an offer on the due date: missing altogether, claimed or
  * submitted or rejected but not verified, or verified but not valid then. Views without `certificationStatus`
@@ -188,7 +210,7 @@ function certName(id: string): string {
  */
 function certificationReasons(offer: OfferView, required: string[], due: number): Reason[] {
   const status = offer.certificationStatus;
-  const missing = required.filter((c) => (status ? !status[c] : !offer.certifications.includes(c)));
+  const missing = required.filter((c) => certState(offer, c, due) === 'missing');
   const out: Reason[] = [];
   if (missing.length) out.push({ code: 'certification', params: { certifications: missing }, message: `missing ${missing.join(', ')}` });
   if (!status) return out;
@@ -199,16 +221,16 @@ function certificationReasons(offer: OfferView, required: string[], due: number)
   const expiredWords: string[] = [];
   let validUntil: number | null = null;
   for (const c of required) {
+    const state = certState(offer, c, due);
     const st = status[c];
-    if (!st) continue;
-    if (st.state !== 'verified') unverified[st.state].push(c);
-    else if (st.validUntil !== null && st.validUntil < due) {
+    if (state === 'claimed' || state === 'submitted' || state === 'rejected') unverified[state].push(c);
+    else if (state === 'expired') {
       expired.push(c);
-      expiredWords.push(`${certName(c)} expires ${day(st.validUntil)}, before the units are due ${day(due)}`);
-      validUntil = validUntil === null ? st.validUntil : Math.min(validUntil, st.validUntil);
-    } else if (st.validFrom !== null && st.validFrom > due) {
+      expiredWords.push(`${certName(c)} expires ${day(st.validUntil!)}, before the units are due ${day(due)}`);
+      validUntil = validUntil === null ? st.validUntil : Math.min(validUntil, st.validUntil!);
+    } else if (state === 'not_yet') {
       expired.push(c);
-      expiredWords.push(`${certName(c)} is valid only from ${day(st.validFrom)}, after the units are due ${day(due)}`);
+      expiredWords.push(`${certName(c)} is valid only from ${day(st.validFrom!)}, after the units are due ${day(due)}`);
     }
   }
   const pending = [...unverified.claimed, ...unverified.submitted, ...unverified.rejected];

@@ -485,7 +485,7 @@ const byScore = (a: Candidate, b: Candidate) => b.score - a.score || a.o.id.loca
 
 function candidate(state: LedgerState, o: OfferView, d: DemandView, now: number): Candidate | null {
   if (state.isDeclined(d.id, o.id)) return null;
-  const e = evaluate(o, d, now);
+  const e = evaluate(o, d, now, false);
   if (!e.eligible) return null;
   return { o, e, cost: Math.round(unitCost(o, d, e.distanceKm) * 100) / 100, score: scoreOf(o, d, e, Math.min(d.remainingUnits, e.deliverableUnits), now) };
 }
@@ -610,7 +610,7 @@ export function demandsListing(state: LedgerState, offerId: string): Iterable<st
 
 /** The evaluation of a pair at the exact time (cached evaluations are the hour's). */
 export function fresh(o: OfferView, d: DemandView, now: number): Eligible | null {
-  const e = evaluate(o, d, now);
+  const e = evaluate(o, d, now, false);
   return e.eligible ? e : null;
 }
 

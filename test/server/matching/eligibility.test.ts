@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { DAY_MS, evaluate, explain, reliabilityOf, routeFor } from '../../../server/matching/eligibility';
 import { distanceKm, transitDays } from '../../../server/matching/geo';
 import type { DemandView, OfferView } from '../../../server/matching/types';
@@ -138,6 +139,53 @@ describe('score and explanation', () => {
     const ef = evaluate(far, demand(), NOW);
     if (!en.eligible || !ef.eligible) throw new Error('expected eligible');
     expect(explain(near, demand(), en, 1000, NOW).score).to.be.greaterThan(explain(far, demand(), ef, 1000, NOW).score);
+  });
+
+  it('when the planner asks without reasons, then the answer is the same as with them, for random pairs', () => {
+    const certs = ['iso-13485', 'gb-19082', 'gb-2626', 'ce-medical'];
+    const arbStatus = fc.record({
+      state: fc.constantFrom('claimed', 'submitted', 'rejected', 'verified'),
+      validFrom: fc.option(fc.integer({ min: -20, max: 40 }).map((d) => NOW + d * DAY_MS)),
+      validUntil: fc.option(fc.integer({ min: -20, max: 60 }).map((d) => NOW + d * DAY_MS)),
+    });
+    const arbOffer = fc.record({
+      category: fc.constantFrom('protective-gown', 'work-uniform', 'surgical-mask', 'medical-goggles'),
+      capabilities: fc.subarray(['sewing', 'heat-sealing', 'injection-molding', 'ultrasonic-welding']),
+      ticked: fc.subarray(certs),
+      status: fc.option(fc.record(Object.fromEntries(certs.map((c) => [c, arbStatus])), { requiredKeys: [] })),
+      same: fc.boolean(),
+      from: fc.integer({ min: -5, max: 30 }),
+      days: fc.integer({ min: 1, max: 60 }),
+      price: fc.option(fc.integer({ min: 1, max: 40 })),
+      minOrder: fc.integer({ min: 1, max: 8000 }),
+      west: fc.boolean(),
+    });
+    const arbDemand = fc.record({
+      category: fc.constantFrom('protective-gown', 'surgical-mask', 'medical-goggles'),
+      required: fc.subarray(certs),
+      remaining: fc.integer({ min: 1, max: 9000 }),
+      due: fc.integer({ min: 1, max: 50 }),
+      max: fc.option(fc.integer({ min: 1, max: 40 })),
+    });
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(arbOffer, arbDemand, (a, b) => {
+        const o = offer({
+          products: [{ category: a.same ? b.category : a.category, unitsPerDay: 1000 }], capabilities: a.capabilities, certifications: a.ticked,
+          certificationStatus: (a.status ?? undefined) as OfferView['certificationStatus'], availableFrom: NOW + a.from * DAY_MS, availableTo: NOW + (a.from + a.days) * DAY_MS,
+          pricePerUnit: a.price, minOrderUnits: a.minOrder, location: a.west ? { lat: 43.8256, lng: 87.6168 } : WUHAN,
+        });
+        const d = demand({ category: b.category, requiredCertifications: b.required, remainingUnits: b.remaining, quantity: b.remaining, deadline: NOW + b.due * DAY_MS, maxPricePerUnit: b.max });
+        const full = evaluate(o, d, NOW);
+        const quick = evaluate(o, d, NOW, false);
+        expect(quick.eligible).to.equal(full.eligible);
+        if (full.eligible) expect(quick).to.deep.equal(full);
+        seen.add(full.eligible ? 'eligible' : full.reasons.map((r) => r.code).join('+'));
+      }),
+      { numRuns: 2000, seed: 2020 },
+    );
+    // the pairs cover eligibility and each way to miss it alone
+    for (const code of ['eligible', 'category', 'price', 'min_order', 'certification', 'certification_unverified', 'certification_expired', 'time']) expect(seen).to.include(code);
   });
 
   it('when a supplier has delivered and cancelled before, then reliability is the smoothed delivered share', () => {
