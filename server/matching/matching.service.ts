@@ -207,13 +207,21 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
   const s = tx.state;
   const now = tx.now;
   const L = replanLimits;
-  /** The first `limit` demands by need: short of units first, then the most urgent, then the earliest due. */
-  const mostInNeed = (views: DemandView[], limit: number) =>
-    views
-      .map((v) => ({ v, need: (uncoveredUnits(s, v) > 0 ? 0 : 10) - priorityWeight[v.priority] }))
-      .sort((a, b) => a.need - b.need || a.v.deadline - b.v.deadline)
-      .slice(0, limit)
-      .map(({ v }) => v);
+  /** The first `limit` demands by need: short of units first, then the most urgent, then the earliest due (one pass, no sort of them all). */
+  const mostInNeed = (views: readonly DemandView[], limit: number) => {
+    const best: DemandView[] = [];
+    const needs: number[] = [];
+    for (const v of views) {
+      const need = (uncoveredUnits(s, v) > 0 ? 0 : 10) - priorityWeight[v.priority];
+      let i = best.length;
+      while (i > 0 && (needs[i - 1] > need || (needs[i - 1] === need && best[i - 1].deadline > v.deadline))) i--;
+      if (i >= limit) continue;
+      if (best.length < limit) (best.push(v), needs.push(need));
+      for (let j = best.length - 1; j > i; j--) (best[j] = best[j - 1]), (needs[j] = needs[j - 1]);
+      (best[i] = v), (needs[i] = need);
+    }
+    return best;
+  };
   const demands = new Map<string, DemandView>();
   const offers = new Map<string, OfferView>();
   const addDemand = (id: string, to: string[]) => {
@@ -246,10 +254,10 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
       for (const m of s.pendingForOffer(id)) addDemand(m.demandId, nextD);
       // demands that could use it: short ones first (they gain), then covered ones (moving frees their lines)
       const could: DemandView[] = [];
-      for (const did of demandsListing(s, id)) {
+      demandsListing(s, id).forEach((did) => {
         const v = demands.has(did) ? null : s.demandView(did, now);
         if (v) could.push(v);
-      }
+      });
       for (const v of mostInNeed(could, L.waitingPerOffer)) addDemand(v.id, nextD);
     }
     frontierD = nextD;

@@ -62,7 +62,9 @@ function lineOfUncached(o: Offer | undefined, d: Demand | undefined, m: Match): 
  * Per offer: the state revision its lists were read at, per line the planning and reserved lists, and the line-days
  * each line can still promise by the end of its window (`free`, as of `freeAt`).
  */
-type LineEntry = { rev: number; planning: Commitment[][]; reserved: Commitment[][]; free: number[]; freeAt: number };
+type LineEntry = { rev: number; planning: LineCommitment[][]; reserved: LineCommitment[][]; free: number[]; freeAt: number };
+/** A commitment on a line with the match it stands for and the line's rate for it (so it can be counted with other units). */
+type LineCommitment = Commitment & { id: string; rate: number };
 const lineCache = new WeakMap<LedgerState, Map<string, LineEntry>>();
 
 /** An offer's entry in `lineCache`, new when the offer or a match on it changed (`LedgerState.offerRev`). */
@@ -82,7 +84,7 @@ function lineEntry(state: LedgerState, offerId: string): LineEntry {
  * The commitments on one line of an offer: proposals and confirmed matches (`planning`), or confirmed only.
  * Kept per line until the offer or a match on it changes (`LedgerState.offerRev`); the list is shared, not copied.
  */
-export function commitmentsOn(state: LedgerState, offerId: string, line: number, which: 'planning' | 'reserved', except?: string): readonly Commitment[] {
+export function commitmentsOn(state: LedgerState, offerId: string, line: number, which: 'planning' | 'reserved', except?: string): readonly LineCommitment[] {
   if (except !== undefined) return lineCommitments(state, offerId, line, which === 'planning' ? PLANNED : RESERVED, (m) => (m.id === except ? 0 : m.units));
   const lists = lineEntry(state, offerId)[which];
   return (lists[line] ??= lineCommitments(state, offerId, line, which === 'planning' ? PLANNED : RESERVED, (m) => m.units));
@@ -104,26 +106,32 @@ export function lineFree(state: LedgerState, o: OfferView, d: DemandView, e: Eli
 function freeDaysAtEnd(state: LedgerState, o: OfferView, line: number, now: number): number {
   const hit = lineEntry(state, o.id);
   if (hit.freeAt !== now) (hit.free = []), (hit.freeAt = now);
+  const known = hit.free[line];
+  if (known !== undefined) return known;
   const w = windowOf(o);
-  return (hit.free[line] ??= maxAddableDays(w, now, commitmentsOn(state, o.id, line, 'planning'), w.to));
+  return (hit.free[line] = maxAddableDays(w, now, commitmentsOn(state, o.id, line, 'planning'), w.to));
 }
 
 /** `lineFree` if some proposals on the line were cut to fewer units (`cuts`: match id to its units after). */
 export function freeOnLine(state: LedgerState, o: OfferView, d: DemandView, e: Eligible, now: number, cuts: ReadonlyMap<string, number>): number {
-  const out = lineCommitments(state, o.id, e.route.line, PLANNED, (m) => cuts.get(m.id) ?? m.units);
+  // the line's list as it stands, with the cut ones at their new units (same order: the due dates do not move)
+  const out = commitmentsOn(state, o.id, e.route.line, 'planning').map((c) => {
+    const to = cuts.get(c.id);
+    return to === undefined ? c : { days: to / c.rate, due: c.due };
+  });
   return maxAddableUnits(windowOf(o), now, out, dueFor(d, e), e.route.unitsPerDay);
 }
 
 /** The commitments on one line among matches in `statuses`, each with the units `unitsOf` gives it (0: left out). */
-function lineCommitments(state: LedgerState, offerId: string, line: number, statuses: ReadonlySet<string>, unitsOf: (m: Match) => number): Commitment[] {
-  const out: Commitment[] = [];
+function lineCommitments(state: LedgerState, offerId: string, line: number, statuses: ReadonlySet<string>, unitsOf: (m: Match) => number): LineCommitment[] {
+  const out: LineCommitment[] = [];
   for (const id of state.activeForOffer(offerId)) {
     const m = state.matches.get(id);
     if (!m || !statuses.has(m.status)) continue;
     const units = unitsOf(m);
     if (units <= 0) continue;
     const l = lineOf(state, m);
-    if (l.line === line) out.push({ days: units / l.rate, due: l.due });
+    if (l.line === line) out.push({ days: units / l.rate, due: l.due, id: m.id, rate: l.rate });
   }
   // earliest due first, as the capacity checks read them
   return out.sort((a, b) => a.due - b.due);
@@ -161,7 +169,10 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   // units is no higher: once CANDIDATES_PER_RUN offers that can give units are found, an offer listed below the
   // lowest of their scores cannot be among the best of them
   let floor = -Infinity;
-  for (const c of eligibleFor(state, d, now)) {
+  const all = eligibleFor(state, d, now);
+  const scan = all.length;
+  for (let i = 0; i < scan; i++) {
+    const c = all[i];
     if (c.score < floor) break;
     if (taken.has(c.o.id) || state.offerView(c.o.id, now) !== c.o) continue;
     const free = lineFree(state, c.o, d, c.e, now);
@@ -526,8 +537,17 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
           if (byScore(all[mid], c) <= 0) lo = mid + 1;
           else hi = mid;
         }
-        if (all === hit.all) all = all.slice();
-        all.splice(lo, 0, c);
+        if (all === hit.all) {
+          // a copy with room for it (holders of the old list keep it)
+          const copy = new Array<Candidate>(all.length + 1);
+          for (let i = 0; i < lo; i++) copy[i] = all[i];
+          for (let i = lo; i < all.length; i++) copy[i + 1] = all[i];
+          all = copy;
+        } else {
+          all.push(c);
+          for (let i = all.length - 1; i > lo; i--) all[i] = all[i - 1];
+        }
+        all[lo] = c;
         hit.byOffer.set(id, c);
         if (lo < TOP_INDEXED) added.push(c);
       }
@@ -566,12 +586,14 @@ function remember(cache: CandidateCache, d: DemandView, epoch: number, hour: num
 }
 
 /** Unindexes a demand from the offers that were among its best in `before` and are not in `after`. */
+const bestScratch = new Set<string>();
 function dropBack(cache: CandidateCache, before: Candidate[], after: Candidate[], demandId: string) {
   const n = Math.min(before.length, TOP_INDEXED);
   let same = true;
   for (let i = 0; i < n && same; i++) same = before[i] === after[i];
   if (same) return;
-  const best = new Set<string>();
+  const best = bestScratch;
+  best.clear();
   for (let i = 0; i < after.length && i < TOP_INDEXED; i++) best.add(after[i].o.id);
   for (let i = 0; i < n; i++) if (!best.has(before[i].o.id)) cache.byOffer.get(before[i].o.id)?.delete(demandId);
 }
@@ -581,6 +603,8 @@ function indexBack(cache: CandidateCache, offerId: string, demandId: string) {
   if (!set) cache.byOffer.set(offerId, (set = new Set()));
   set.add(demandId);
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** How many of a demand's best offers are indexed back to it (`demandsListing`). */
 const TOP_INDEXED = 80;
@@ -604,8 +628,8 @@ export function candidateOf(state: LedgerState, d: DemandView, offerId: string, 
  * Demands whose list of offers, as last read, has this offer among its best (`TOP_INDEXED`); a list is patched when
  * it is read, so callers check. Only demands whose offers were looked at since the cache was last cleared are known.
  */
-export function demandsListing(state: LedgerState, offerId: string): Iterable<string> {
-  return candidateCache.get(state)?.byOffer.get(offerId) ?? [];
+export function demandsListing(state: LedgerState, offerId: string): ReadonlySet<string> {
+  return candidateCache.get(state)?.byOffer.get(offerId) ?? NONE;
 }
 
 /** The evaluation of a pair at the exact time (cached evaluations are the hour's). */
