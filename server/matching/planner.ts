@@ -158,6 +158,9 @@ export function uncoveredUnits(state: LedgerState, d: DemandView) {
 /**
  * Proposals for a demand: the best eligible offers by score, split until it is covered. Calls `propose`
  * for each, in order; `propose` changes the state (the units become proposed) before the next is chosen.
+ * It looks among the demand's best `TOP_INDEXED` offers, the ones the global allocation draws its arcs from
+ * (in a market where every line is full, reading all of them for every demand short of units was most of an
+ * event's time).
  */
 export function planForDemand(state: LedgerState, demandId: string, now: number, propose: (p: Plan) => void): number {
   const d = state.demandView(demandId, now);
@@ -170,7 +173,7 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   // lowest of their scores cannot be among the best of them
   let floor = -Infinity;
   const all = eligibleFor(state, d, now);
-  const scan = all.length;
+  const scan = Math.min(all.length, TOP_INDEXED);
   for (let i = 0; i < scan; i++) {
     const c = all[i];
     if (c.score < floor) break;
