@@ -158,7 +158,7 @@ export function uncoveredUnits(state: LedgerState, d: DemandView) {
 /**
  * Proposals for a demand: the best eligible offers by score, split until it is covered. Calls `propose`
  * for each, in order; `propose` changes the state (the units become proposed) before the next is chosen.
- * It looks among the demand's best `TOP_INDEXED` offers, the ones the global allocation draws its arcs from
+ * It looks among the demand's best `BEST_OFFERS` offers, the ones the global allocation draws its arcs from
  * (in a market where every line is full, reading all of them for every demand short of units was most of an
  * event's time).
  */
@@ -173,7 +173,7 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   // lowest of their scores cannot be among the best of them
   let floor = -Infinity;
   const all = eligibleFor(state, d, now);
-  const scan = Math.min(all.length, TOP_INDEXED);
+  const scan = Math.min(all.length, BEST_OFFERS);
   for (let i = 0; i < scan; i++) {
     const c = all[i];
     if (c.score < floor) break;
@@ -552,7 +552,7 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
         }
         all[lo] = c;
         hit.byOffer.set(id, c);
-        if (lo < TOP_INDEXED) added.push(c);
+        if (lo < LISTED) added.push(c);
       }
       const before = hit.all;
       hit.epoch = epoch;
@@ -562,7 +562,7 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
       // those moved up into the best by the ones that left
       dropBack(cache, before, all, d.id);
       for (const c of added) indexBack(cache, c.o.id, d.id);
-      for (let i = Math.max(0, TOP_INDEXED - removed); i < all.length && i < TOP_INDEXED; i++) indexBack(cache, all[i].o.id, d.id);
+      for (let i = Math.max(0, LISTED - removed); i < all.length && i < LISTED; i++) indexBack(cache, all[i].o.id, d.id);
       return all;
     }
   }
@@ -584,20 +584,20 @@ function remember(cache: CandidateCache, d: DemandView, epoch: number, hour: num
   const previous = cache.byDemand.get(d.id);
   if (previous) dropBack(cache, previous.all, all, d.id);
   cache.byDemand.set(d.id, { view: d, epoch, hour, all, top: new Map(), byOffer });
-  for (let i = 0; i < all.length && i < TOP_INDEXED; i++) indexBack(cache, all[i].o.id, d.id);
+  for (let i = 0; i < all.length && i < LISTED; i++) indexBack(cache, all[i].o.id, d.id);
   return all;
 }
 
 /** Unindexes a demand from the offers that were among its best in `before` and are not in `after`. */
 const bestScratch = new Set<string>();
 function dropBack(cache: CandidateCache, before: Candidate[], after: Candidate[], demandId: string) {
-  const n = Math.min(before.length, TOP_INDEXED);
+  const n = Math.min(before.length, LISTED);
   let same = true;
   for (let i = 0; i < n && same; i++) same = before[i] === after[i];
   if (same) return;
   const best = bestScratch;
   best.clear();
-  for (let i = 0; i < after.length && i < TOP_INDEXED; i++) best.add(after[i].o.id);
+  for (let i = 0; i < after.length && i < LISTED; i++) best.add(after[i].o.id);
   for (let i = 0; i < n; i++) if (!best.has(before[i].o.id)) cache.byOffer.get(before[i].o.id)?.delete(demandId);
 }
 
@@ -609,8 +609,15 @@ function indexBack(cache: CandidateCache, offerId: string, demandId: string) {
 
 const NONE: ReadonlySet<string> = new Set();
 
-/** How many of a demand's best offers are indexed back to it (`demandsListing`). */
-const TOP_INDEXED = 80;
+/** How many of a demand's best offers it is filled from (`planForDemand`): those the global allocation draws from. */
+const BEST_OFFERS = 80;
+
+/**
+ * How many of a demand's best offers are indexed back to it (`demandsListing`): a change to an offer looks for the
+ * demands waiting for it among those that rank it this high (indexing the best 80 made the index and the demands
+ * the neighbourhood reads about three times as large, for no better proposals: bench:replan).
+ */
+const LISTED = 24;
 
 /** The best `limit` offers for a demand: the arcs the global allocation may use. */
 export function candidatesFor(state: LedgerState, d: DemandView, now: number, limit: number): Candidate[] {
@@ -628,7 +635,7 @@ export function candidateOf(state: LedgerState, d: DemandView, offerId: string, 
 }
 
 /**
- * Demands whose list of offers, as last read, has this offer among its best (`TOP_INDEXED`); a list is patched when
+ * Demands whose list of offers, as last read, has this offer among its best (`LISTED`); a list is patched when
  * it is read, so callers check. Only demands whose offers were looked at since the cache was last cleared are known.
  */
 export function demandsListing(state: LedgerState, offerId: string): ReadonlySet<string> {

@@ -190,14 +190,14 @@ describe('live re-planning: the standing proposals follow the optimum', function
     }
   });
 
-  it('when better offers push an offer out of a demand\'s best 80, then the demand is no longer listed under it, and is under the better ones', () => {
+  it('when better offers push an offer out of a demand\'s best 24, then the demand is no longer listed under it, and is under the better ones', () => {
     const { m, post } = gownMarket(now);
     const at = { lat: 30.6, lng: 114.3 };
     const demand = post({ kind: 'demand', units: 100, due: 20, priority: 'normal', max: 100, at });
-    // each offer cheaper than the one before: the first five end below the best 80
-    const offers = Array.from({ length: 85 }, (_, i) => post({ kind: 'offer', rate: 10, days: 15, price: 90 - i, at }));
+    // each offer cheaper than the one before: the first five end below the best 24
+    const offers = Array.from({ length: 29 }, (_, i) => post({ kind: 'offer', rate: 10, days: 15, price: 90 - i, at }));
     const list = eligibleFor(m.state, m.state.demandView(demand, now)!, now);
-    expect(list.map((c) => c.o.id).slice(0, 80)).to.deep.equal([...offers].reverse().slice(0, 80));
+    expect(list.map((c) => c.o.id).slice(0, 24)).to.deep.equal([...offers].reverse().slice(0, 24));
     const listing = (offerId: string) => [...demandsListing(m.state, offerId)];
     for (const id of offers.slice(0, 5)) expect(listing(id), id).to.not.include(demand);
     for (const id of offers.slice(5)) expect(listing(id), id).to.include(demand);
