@@ -97,7 +97,8 @@ export function servableCategories(offer: Pick<OfferView, 'products' | 'capabili
 }
 
 /** What `evaluate` answers without reasons (`why` false) for a pair that is not eligible. */
-const INELIGIBLE: Eligibility = Object.freeze({ eligible: false, near: false, reasons: Object.freeze([]) as unknown as Reason[] });
+const NO_REASONS = Object.freeze([]) as unknown as Reason[];
+const INELIGIBLE: Eligibility = Object.freeze({ eligible: false, near: false, reasons: NO_REASONS });
 
 /**
  * Whether `offer` can serve `demand` at time `now`, and if not, every reason why (with `why` false, none: the
@@ -107,7 +108,7 @@ const INELIGIBLE: Eligibility = Object.freeze({ eligible: false, near: false, re
 export function evaluate(offer: OfferView, demand: DemandView, now: number, why = true): Eligibility {
   const category = findCategory(demand.category);
   if (!category) return { eligible: false, near: false, reasons: [{ code: 'category', params: { category: demand.category, missingCapabilities: [], convertible: false }, message: `unknown category ${demand.category}` }] };
-  const reasons: Reason[] = [];
+  const reasons: Reason[] = why ? [] : NO_REASONS;
   const route = routeFor(offer, category);
   let near = true;
   if (!route) {
@@ -146,7 +147,7 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number, why 
   // a required certification counts only when verified and valid on the due date (server/trust)
   const due = demand.deadline - transit * DAY_MS;
   if (why) reasons.push(...certificationReasons(offer, [...new Set([...category.certifications, ...demand.requiredCertifications])], due));
-  else if (!category.certifications.every((c) => certState(offer, c, due) === 'valid') || !demand.requiredCertifications.every((c) => certState(offer, c, due) === 'valid')) return INELIGIBLE;
+  else if (!allValid(offer, category.certifications, due) || !allValid(offer, demand.requiredCertifications, due)) return INELIGIBLE;
   const conversionDays = route?.conversionDays ?? 0;
   const earliestStart = Math.max(offer.availableFrom, now + conversionDays * DAY_MS);
   const latestEnd = Math.min(offer.availableTo, demand.deadline - transit * DAY_MS);
@@ -189,6 +190,12 @@ export function evaluate(offer: OfferView, demand: DemandView, now: number, why 
 function certName(id: string): string {
   const name = findCertification(id)?.name.en ?? id;
   return /^[A-Z]+(?:\/[A-Z]+)? ?[\d.]+/.exec(name)?.[0] ?? name;
+}
+
+/** Whether every one of some required certifications counts for an offer on the due date. */
+function allValid(offer: OfferView, required: readonly string[], due: number): boolean {
+  for (let i = 0; i < required.length; i++) if (certState(offer, required[i], due) !== 'valid') return false;
+  return true;
 }
 
 /** Whether one required certification counts for an offer on the due date, and if not, why. */

@@ -628,6 +628,28 @@ export function candidatesFor(state: LedgerState, d: DemandView, now: number, li
   return top;
 }
 
+/**
+ * `candidatesFor` limited to some offers, in the same order: looked up by offer when they are fewer than `limit`
+ * (a neighbourhood's 16 offers, not a scan of the demand's best 80).
+ */
+function candidatesAmong(state: LedgerState, d: DemandView, now: number, limit: number, offers: readonly OfferView[]): readonly Candidate[] {
+  if (offers.length >= limit) return candidatesFor(state, d, now, limit);
+  const all = eligibleFor(state, d, now);
+  const { byOffer } = candidateCache.get(state)!.byDemand.get(d.id)!;
+  const last = all.length > limit ? all[limit - 1] : undefined;
+  // in order as they are found (a handful: no sort and its scratch array)
+  const out: Candidate[] = [];
+  for (const o of offers) {
+    const c = byOffer.get(o.id);
+    if (!c || (last && byScore(c, last) > 0)) continue;
+    let i = out.length;
+    out.push(c);
+    for (; i > 0 && byScore(out[i - 1], c) > 0; i--) out[i] = out[i - 1];
+    out[i] = c;
+  }
+  return out;
+}
+
 /** A demand's candidate entry for one offer, if the offer can serve it (from the cached list). */
 export function candidateOf(state: LedgerState, d: DemandView, offerId: string, now: number): Candidate | undefined {
   eligibleFor(state, d, now);
@@ -690,12 +712,10 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
   let held = 0;
   const openOffers = scope ? scope.offers : state.openOffers(now);
   const openDemands = scope ? scope.demands : state.openDemands(now);
-  const pending = scope ? openDemands.flatMap((d) => state.pendingForDemand(d.id)) : state.pendingMatches();
   // re-decided: the unaccepted proposals between the postings solved; every other commitment is held
   const offerIds = new Set(openOffers.map((o) => o.id));
   const unacceptedIds = new Set<string>();
-  for (const p of pending) {
-    const d = state.demands.get(p.demandId);
+  const pending = (p: Match, d: { priority: Demand['priority'] } | undefined) => {
     if (d) previousWeighted += priorityWeight[d.priority] * p.units;
     if (p.status === 'proposed' && (!scope || offerIds.has(p.offerId))) {
       let byOffer = unaccepted.get(p.demandId);
@@ -706,7 +726,9 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
       held++;
       heldByDemand.set(p.demandId, (heldByDemand.get(p.demandId) ?? 0) + p.units);
     }
-  }
+  };
+  if (scope) for (const d of openDemands) for (const p of state.pendingForDemand(d.id)) pending(p, d);
+  else for (const p of state.pendingMatches()) pending(p, state.demands.get(p.demandId));
   // the time-expanded network: one supply per production line and day; a demand draws from the days up to its due
   // date, output made earlier being held for it
   const instance: AllocationInstance = { supplies: [], demands: [], arcs: [] };
@@ -771,7 +793,7 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     instance.demands.push({ id: d.id, units, priority: priorityWeight[d.priority] });
     let taken = 0;
     const standingFor = unaccepted.get(d.id);
-    for (const c of candidatesFor(state, d, now, 2 * maxArcsPerDemand)) {
+    for (const c of scope ? candidatesAmong(state, d, now, 2 * maxArcsPerDemand, openOffers) : candidatesFor(state, d, now, 2 * maxArcsPerDemand)) {
       if (!offerIds.has(c.o.id)) continue;
       const due = dayOf(dueFor(d, c.e));
       const supply = due < 0 ? null : supplyFor(c.o, c.e);
