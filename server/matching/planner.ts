@@ -215,7 +215,8 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
   const candidates: { d: DemandView; e: Eligible; score: number }[] = [];
   for (const d of state.demandsFor(o.id, now)) {
     if (taken.has(d.id) || uncoveredUnits(state, d) <= 0) continue;
-    const e = candidateOf(state, d, o.id, now)?.e;
+    // the pair alone (patching every short demand's list with this offer, to read one entry, was most of the garbage)
+    const e = state.isDeclined(d.id, o.id) ? null : fresh(o, d, now);
     if (!e) continue;
     candidates.push({ d, e, score: scoreOf(o, d, e, Math.min(e.deliverableUnits, uncoveredUnits(state, d)), now) });
   }
@@ -223,8 +224,7 @@ export function planForOffer(state: LedgerState, offerId: string, now: number, p
   let made = 0;
   for (const c of candidates) {
     if (made >= MAX_PROPOSALS_PER_RUN) break;
-    const e = fresh(o, c.d, now);
-    if (!e) continue;
+    const e = c.e;
     const units = Math.min(lineFree(state, o, c.d, e, now), e.deliverableUnits, uncoveredUnits(state, c.d));
     if (units < o.minOrderUnits) continue;
     propose({ offer: o, demand: c.d, e, units });
