@@ -102,8 +102,9 @@ const INELIGIBLE: Eligibility = Object.freeze({ eligible: false, near: false, re
 
 /**
  * Whether `offer` can serve `demand` at time `now`, and if not, every reason why (with `why` false, none: the
- * planner's lists only need to know, and building the words for every pair it rules out is most of its garbage). `near` marks a miss
- * worth showing a coordinator: the supplier makes the category, or holds part of what converting to it needs.
+ * planner's lists only need to know, and the words for every pair they rule out were their largest garbage).
+ * `near` marks a miss worth showing a coordinator: the supplier makes the category, or holds part of what
+ * converting to it needs.
  */
 export function evaluate(offer: OfferView, demand: DemandView, now: number, why = true): Eligibility {
   const category = findCategory(demand.category);
