@@ -630,11 +630,11 @@ export function candidatesFor(state: LedgerState, d: DemandView, now: number, li
 }
 
 /**
- * `candidatesFor` limited to some offers, in the same order: looked up by offer when they are fewer than `limit`
- * (a neighbourhood's 16 offers, not a scan of the demand's best 80).
+ * `candidatesFor` limited to some offers (`ids`, the ids of `offers`), in the same order: looked up by offer when they
+ * are fewer than `limit` (a neighbourhood's 16 offers, not a scan of the demand's best 80).
  */
-function candidatesAmong(state: LedgerState, d: DemandView, now: number, limit: number, offers: readonly OfferView[]): readonly Candidate[] {
-  if (offers.length >= limit) return candidatesFor(state, d, now, limit);
+export function candidatesAmong(state: LedgerState, d: DemandView, now: number, limit: number, offers: readonly OfferView[], ids: ReadonlySet<string>): readonly Candidate[] {
+  if (offers.length >= limit) return candidatesFor(state, d, now, limit).filter((c) => ids.has(c.o.id));
   const all = eligibleFor(state, d, now);
   const { byOffer } = candidateCache.get(state)!.byDemand.get(d.id)!;
   const last = all.length > limit ? all[limit - 1] : undefined;
@@ -794,7 +794,7 @@ export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 4
     instance.demands.push({ id: d.id, units, priority: priorityWeight[d.priority] });
     let taken = 0;
     const standingFor = unaccepted.get(d.id);
-    for (const c of scope ? candidatesAmong(state, d, now, 2 * maxArcsPerDemand, openOffers) : candidatesFor(state, d, now, 2 * maxArcsPerDemand)) {
+    for (const c of scope ? candidatesAmong(state, d, now, 2 * maxArcsPerDemand, openOffers, offerIds) : candidatesFor(state, d, now, 2 * maxArcsPerDemand)) {
       if (!offerIds.has(c.o.id)) continue;
       const due = dayOf(dueFor(d, c.e));
       const supply = due < 0 ? null : supplyFor(c.o, c.e);

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { Match } from '../../../models/match.schema';
 import { bareLedger } from '../../../server/ledger/bare';
 import { emitDemand, emitOffer, matchDemand, matchOffer, optimumFromScratch, replanLimits, standingWeight } from '../../../server/matching/matching.service';
-import { demandsListing, eligibleFor, overbookedLines, planGlobal, PLAN_HORIZON_DAYS } from '../../../server/matching/planner';
+import { candidatesAmong, candidatesFor, demandsListing, eligibleFor, overbookedLines, planGlobal, PLAN_HORIZON_DAYS } from '../../../server/matching/planner';
 import { newDemand, newOffer } from '../../../server/postings/postings.service';
 import { recordStep } from '../../../server/trust/trust.service';
 import { bearer, register, startTestServer, type Account } from '../../fixtures/app';
@@ -201,6 +201,27 @@ describe('live re-planning: the standing proposals follow the optimum', function
     const listing = (offerId: string) => [...demandsListing(m.state, offerId)];
     for (const id of offers.slice(0, 5)) expect(listing(id), id).to.not.include(demand);
     for (const id of offers.slice(5)) expect(listing(id), id).to.include(demand);
+  });
+
+  it('when a neighbourhood\'s network looks a demand\'s candidates up among its offers, then it gets the demand\'s best ones among them, in the same order, for random markets', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ rate: fc.integer({ min: 5, max: 50 }), price: fc.integer({ min: 5, max: 60 }), lat: fc.integer({ min: 22, max: 40 }) }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+        fc.integer({ min: 1, max: 12 }),
+        (lines, chosen, limit) => {
+          const { m, post } = gownMarket(now);
+          const demand = post({ kind: 'demand', units: 100, due: 20, priority: 'normal', max: 100, at: { lat: 30.6, lng: 114.3 } });
+          const offers = lines.map((l) => post({ kind: 'offer', rate: l.rate, days: 15, price: l.price, at: { lat: l.lat, lng: 114.3 } }));
+          const d = m.state.demandView(demand, now)!;
+          const some = offers.filter((_, i) => chosen[i]).map((id) => m.state.offerView(id, now)!).filter(Boolean);
+          const ids = new Set(some.map((o) => o.id));
+          const among = candidatesAmong(m.state, d, now, limit, some, ids).map((c) => c.o.id);
+          expect(among).to.deep.equal(candidatesFor(m.state, d, now, limit).map((c) => c.o.id).filter((id) => ids.has(id)));
+        },
+      ),
+      { numRuns: 60, seed: 2020 },
+    );
   });
 
   describe('through the service', () => {
