@@ -101,8 +101,9 @@ const NO_REASONS = Object.freeze([]) as unknown as Reason[];
 const INELIGIBLE: Eligibility = Object.freeze({ eligible: false, near: false, reasons: NO_REASONS });
 
 /**
- * Whether `offer` can serve `demand` at time `now`, and if not, every reason why (with `why` false, none: the
- * planner's lists only need to know, and the words for every pair they rule out were their largest garbage).
+ * Whether `offer` can serve `demand` at time `now`, and if not, every reason why (with `why` false, none, and `near`
+ * false: the planner's lists only need to know, and the words for every pair they rule out were their largest
+ * garbage).
  * `near` marks a miss worth showing a coordinator: the supplier makes the category, or holds part of what
  * converting to it needs.
  */

@@ -20,7 +20,7 @@ import { shareCapLeft } from '../trust/records';
 import { explain } from './eligibility';
 import type { DemandView, OfferView } from './types';
 import { priorityWeight } from '../../models/common.schema';
-import { candidateOf, candidatesFor, confirmationOverflow, demandsListing, eligibleFor, dueFor, freeOnLine, fresh, lineFree, lineOf, nearMisses, overbookedLines, offerReasons, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
+import { ARCS_PER_DEMAND, candidateOf, candidatesFor, confirmationOverflow, demandsListing, eligibleFor, dueFor, freeOnLine, fresh, lineFree, lineOf, nearMisses, overbookedLines, offerReasons, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
 
 type Side = 'buyer' | 'supplier';
 type Actor = { userId: string | null; role: string };
@@ -269,7 +269,7 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
 /** One re-solve of a part of the market: withdraws what moves (with the reason) and proposes the optimum. */
 function solve(tx: Tx, scope: { offers: OfferView[]; demands: DemandView[] }, source: Match['source'], touched: Set<string>, posted: ReadonlySet<string>, budget = Infinity): number {
   const s = tx.state;
-  const g = planGlobal(s, tx.now, 40, { ...scope, preferStanding: true, posted });
+  const g = planGlobal(s, tx.now, ARCS_PER_DEMAND, { ...scope, preferStanding: true, posted });
   if (!g.replaced.length && !g.plans.length) return 0;
   const planned = new Map(g.plans.map((p) => [`${p.offer.id}:${p.demand.id}`, p]));
   // standing proposals the optimum does not keep as they are: resized in place when it keeps the pair; the others
@@ -488,7 +488,7 @@ function adjustDemand(tx: Tx, demandId: string, delta: { confirmed?: number; del
  * The global allocation over every open posting, as one step of a command: solved on the state at its log
  * position, its withdrawals and new proposals committed in one append.
  */
-export function optimizeStep(tx: Tx, maxArcsPerDemand = 40): OptimizeSummary {
+export function optimizeStep(tx: Tx, maxArcsPerDemand = ARCS_PER_DEMAND): OptimizeSummary {
   const g = planGlobal(tx.state, tx.now, maxArcsPerDemand);
   let withdrawn = 0;
   for (const id of g.replaced) {
@@ -695,7 +695,7 @@ export class MatchingService {
    * The global allocation over every open posting, as one command: solved on the state at its log
    * position, its withdrawals and new proposals committed in one append.
    */
-  optimize(maxArcsPerDemand = 40): Promise<OptimizeSummary> {
+  optimize(maxArcsPerDemand = ARCS_PER_DEMAND): Promise<OptimizeSummary> {
     return this.ledger.submit((tx) => optimizeStep(tx, maxArcsPerDemand));
   }
 

@@ -520,8 +520,8 @@ export function eligibleFor(state: LedgerState, d: DemandView, now: number): Can
     if (hit.epoch === epoch) return hit.all;
     const changed = state.changedSince(d.category, hit.epoch);
     if (changed) {
-      // the changed offers leave the list and come back where their new evaluation puts them; the list is new only
-      // when something left it (holders of the old one keep it as it was)
+      // the changed offers leave the list and come back where their new evaluation puts them; a list that changes is
+      // a new array (holders of the old one keep it as it was)
       const ids = new Set(changed);
       let removed = 0;
       for (const id of ids) if (hit.byOffer.delete(id)) removed++;
@@ -610,8 +610,11 @@ function indexBack(cache: CandidateCache, offerId: string, demandId: string) {
 
 const NONE: ReadonlySet<string> = new Set();
 
+/** How many arcs the global allocation gives a demand at most, among its best `2 ×` that many offers. */
+export const ARCS_PER_DEMAND = 40;
+
 /** How many of a demand's best offers it is filled from (`planForDemand`): those the global allocation draws from. */
-const BEST_OFFERS = 80;
+const BEST_OFFERS = 2 * ARCS_PER_DEMAND;
 
 /**
  * How many of a demand's best offers are indexed back to it (`demandsListing`): a change to an offer looks for the
@@ -630,8 +633,8 @@ export function candidatesFor(state: LedgerState, d: DemandView, now: number, li
 }
 
 /**
- * `candidatesFor` limited to some offers (`ids`, the ids of `offers`), in the same order: looked up by offer when they
- * are fewer than `limit` (a neighbourhood's 16 offers, not a scan of the demand's best 80).
+ * `candidatesFor` limited to some offers (distinct; `ids`, their ids), in the same order: looked up by offer when
+ * they are fewer than `limit` (a neighbourhood's 16 offers, not a scan of the demand's best 80).
  */
 export function candidatesAmong(state: LedgerState, d: DemandView, now: number, limit: number, offers: readonly OfferView[], ids: ReadonlySet<string>): readonly Candidate[] {
   if (offers.length >= limit) return candidatesFor(state, d, now, limit).filter((c) => ids.has(c.o.id));
@@ -705,7 +708,7 @@ function warmStartOf(state: LedgerState): WarmStart {
  * counted in the line's own units here; the proposals made from the plan are sized by the exact per-line check. Proposals a party accepted, and confirmed matches, are kept
  * and their units held; unaccepted proposals that differ from the optimum are replaced.
  */
-export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = 40, scope?: GlobalScope): GlobalPlan {
+export function planGlobal(state: LedgerState, now: number, maxArcsPerDemand = ARCS_PER_DEMAND, scope?: GlobalScope): GlobalPlan {
   const started = performance.now();
   const heldByDemand = new Map<string, number>();
   const unaccepted = new Map<string, Map<string, { id: string; units: number }>>(); // by demand, then offer
