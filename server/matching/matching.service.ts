@@ -18,6 +18,7 @@ import type { IdemKey, Ledger, Tx } from '../ledger/ledger';
 import type { LedgerState } from '../ledger/state';
 import { shareCapLeft } from '../trust/records';
 import { explain } from './eligibility';
+import { insertInOrder } from './ordered';
 import type { DemandView, OfferView } from './types';
 import { priorityWeight } from '../../models/common.schema';
 import { ARCS_PER_DEMAND, candidateOf, candidatesFor, confirmationOverflow, demandsListing, eligibleFor, dueFor, freeOnLine, fresh, lineFree, lineOf, nearMisses, overbookedLines, offerReasons, planForDemand, planForOffer, planGlobal, uncoveredUnits, type Plan } from './planner';
@@ -207,20 +208,11 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
   const s = tx.state;
   const now = tx.now;
   const L = replanLimits;
-  /** The first `limit` demands by need: short of units first, then the most urgent, then the earliest due (one pass, no sort of them all). */
+  /** The first `limit` demands by need: short of units first, then the most urgent, then the earliest due. */
   const mostInNeed = (views: readonly DemandView[], limit: number) => {
-    const best: DemandView[] = [];
-    const needs: number[] = [];
-    for (const v of views) {
-      const need = (uncoveredUnits(s, v) > 0 ? 0 : 10) - priorityWeight[v.priority];
-      let i = best.length;
-      while (i > 0 && (needs[i - 1] > need || (needs[i - 1] === need && best[i - 1].deadline > v.deadline))) i--;
-      if (i >= limit) continue;
-      if (best.length < limit) (best.push(v), needs.push(need));
-      for (let j = best.length - 1; j > i; j--) (best[j] = best[j - 1]), (needs[j] = needs[j - 1]);
-      (best[i] = v), (needs[i] = need);
-    }
-    return best;
+    const best: { v: DemandView; need: number }[] = [];
+    for (const v of views) insertInOrder(best, { v, need: (uncoveredUnits(s, v) > 0 ? 0 : 10) - priorityWeight[v.priority] }, byNeed, limit);
+    return best.map(({ v }) => v);
   };
   const demands = new Map<string, DemandView>();
   const offers = new Map<string, OfferView>();
@@ -265,6 +257,8 @@ function neighbourhood(tx: Tx, seeds: { demands?: string[]; offers?: string[] })
   }
   return { offers: [...offers.values()], demands: [...demands.values()] };
 }
+
+const byNeed = (a: { v: DemandView; need: number }, b: { v: DemandView; need: number }) => a.need - b.need || a.v.deadline - b.v.deadline;
 
 /** One re-solve of a part of the market: withdraws what moves (with the reason) and proposes the optimum. */
 function solve(tx: Tx, scope: { offers: OfferView[]; demands: DemandView[] }, source: Match['source'], touched: Set<string>, posted: ReadonlySet<string>, budget = Infinity): number {

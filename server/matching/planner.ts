@@ -7,6 +7,7 @@ import { pendingStatuses, type Match } from '../../models/match.schema';
 import type { Offer } from '../../models/offer.schema';
 import { solveAllocationArcs, WarmStart, type AllocationInstance } from './allocation';
 import { daysBy, maxAddableDays, maxAddableUnits, outputLeft, overflow, type Commitment, type LineWindow } from './capacity';
+import { insertInOrder } from './ordered';
 import { DAY_MS, evaluate, routeFor, scoreOf, servableCategories, unitCost, type Eligibility, type Reason, type ReasonParams } from './eligibility';
 import type { DemandView, OfferView } from './types';
 import { shareCapLeft } from '../trust/records';
@@ -171,25 +172,18 @@ export function planForDemand(state: LedgerState, demandId: string, now: number,
   // the offers are listed best scored for all the demand's units first (within the hour), and a score for fewer
   // units is no higher: once CANDIDATES_PER_RUN offers that can give units are found, an offer listed below the
   // lowest of their scores cannot be among the best of them
-  let floor = -Infinity;
   const all = eligibleFor(state, d, now);
   const scan = Math.min(all.length, BEST_OFFERS);
   for (let i = 0; i < scan; i++) {
     const c = all[i];
-    if (c.score < floor) break;
+    if (candidates.length === CANDIDATES_PER_RUN && c.score < candidates[CANDIDATES_PER_RUN - 1].score) break;
     if (taken.has(c.o.id) || state.offerView(c.o.id, now) !== c.o) continue;
     const free = lineFree(state, c.o, d, c.e, now);
     if (free <= 0) continue;
     const units = Math.min(free, c.e.deliverableUnits, uncoveredUnits(state, d));
     if (units < c.o.minOrderUnits) continue;
-    candidates.push({ o: c.o, e: c.e, score: scoreOf(c.o, d, c.e, units, now) });
-    if (candidates.length >= CANDIDATES_PER_RUN) {
-      candidates.sort(order);
-      candidates.length = CANDIDATES_PER_RUN;
-      floor = candidates[CANDIDATES_PER_RUN - 1].score;
-    }
+    insertInOrder(candidates, { o: c.o, e: c.e, score: scoreOf(c.o, d, c.e, units, now) }, order, CANDIDATES_PER_RUN);
   }
-  candidates.sort(order);
   let made = 0;
   for (const c of candidates) {
     const uncovered = uncoveredUnits(state, d);
@@ -641,15 +635,10 @@ export function candidatesAmong(state: LedgerState, d: DemandView, now: number, 
   const all = eligibleFor(state, d, now);
   const { byOffer } = candidateCache.get(state)!.byDemand.get(d.id)!;
   const last = all.length > limit ? all[limit - 1] : undefined;
-  // in order as they are found (a handful: no sort and its scratch array)
   const out: Candidate[] = [];
   for (const o of offers) {
     const c = byOffer.get(o.id);
-    if (!c || (last && byScore(c, last) > 0)) continue;
-    let i = out.length;
-    out.push(c);
-    for (; i > 0 && byScore(out[i - 1], c) > 0; i--) out[i] = out[i - 1];
-    out[i] = c;
+    if (c && (!last || byScore(c, last) <= 0)) insertInOrder(out, c, byScore);
   }
   return out;
 }
